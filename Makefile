@@ -1,0 +1,77 @@
+# socialmetrics — `make run` for a served, trained demo; `make test` for the test suite.
+# Run `make help` for the rest.
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+HOST ?= 127.0.0.1
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test lint format bench system-deps clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+run: $(VENV)/.runtime .env  ## Fresh clone to a served, trained demo on http://$(HOST):$(PORT)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py setup_demo
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ (API: POST /api/predict, admin: /admin/). Ctrl-C stops."
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: $(VENV)/.runtime .env  ## Production server: gunicorn, DEBUG off (WORKERS=n to override)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c python:socialmetrics.gunicorn socialmetrics.wsgi
+
+test: $(VENV)/.dev  ## Run the test suite (DATABASE_URL=mysql://... for MySQL/MariaDB)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev  ## ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev  ## Benchmarks (uses ../shared/data when present); results in docs/
+	$(PY) bench/accuracy.py
+
+clean:  ## Remove the virtualenv and local state (database, models, logs)
+	rm -rf $(VENV) var
+
+# --- environment --------------------------------------------------------------------------
+
+$(VENV)/.runtime: requirements.txt | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# mysqlclient compiles against the MySQL/MariaDB client headers.
+system-deps:
+	@if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists libmariadb 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing the MySQL client headers that mysqlclient builds against (apt-get)"; \
+	    pkgs="default-libmysqlclient-dev pkg-config"; command -v cc >/dev/null || pkgs="$$pkgs build-essential"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else \
+	    echo "mysqlclient needs the MySQL client headers. Install them, then run make again:"; \
+	    echo "    sudo apt-get install default-libmysqlclient-dev pkg-config build-essential"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# A local configuration with a freshly generated secret key; never committed.
+.env: | $(VENV)/.runtime
+	@key=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'); \
+	  sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$key|" .env.example > .env
+	@echo "Wrote .env with a generated DJANGO_SECRET_KEY (edit it to configure the service)"

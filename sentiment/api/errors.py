@@ -1,0 +1,86 @@
+"""Every API error is a JSON object `{"error": <code>, "detail": <message>}` with a 4xx or 5xx.
+
+DRF's own exceptions (malformed JSON, wrong method, wrong content type, throttling, auth) go
+through `exception_handler`; anything unexpected becomes a logged JSON 500 without a
+traceback; Django-level 400/404/500 on API paths answer JSON too (see `json_error_page`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, JsonResponse
+from django.views import defaults
+from rest_framework import status
+from rest_framework.exceptions import APIException, UnsupportedMediaType
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger("sentiment.api")
+
+
+class BadRequest(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_request"
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, code)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request body is larger than {limit:,} bytes (API_MAX_BODY_BYTES); "
+            "send fewer tweets per request"
+        )
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "model_unavailable"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        log.error("unhandled error in %s", context.get("view"), exc_info=exc)
+        return Response(
+            {"error": "server_error", "detail": "internal error; it has been logged"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        detail = str(exc.detail)
+        if isinstance(exc, UnsupportedMediaType):
+            detail += " Send the body as JSON with Content-Type: application/json."
+        response.data = {"error": code, "detail": detail}
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path.rstrip("/") == "/predict"
+
+
+def bad_request(request: HttpRequest, exception: Exception, **kwargs) -> object:
+    if _is_api(request):
+        return JsonResponse({"error": "bad_request", "detail": "bad request"}, status=400)
+    return defaults.bad_request(request, exception, **kwargs)
+
+
+def not_found(request: HttpRequest, exception: Exception, **kwargs) -> object:
+    if _is_api(request):
+        detail = f"no API endpoint at {request.path}"
+        return JsonResponse({"error": "not_found", "detail": detail}, status=404)
+    return defaults.page_not_found(request, exception, **kwargs)
+
+
+def server_error(request: HttpRequest, **kwargs) -> object:
+    if _is_api(request):
+        return JsonResponse(
+            {"error": "server_error", "detail": "internal error; it has been logged"}, status=500
+        )
+    return defaults.server_error(request, **kwargs)

@@ -1,0 +1,13 @@
+from django.urls import path, re_path
+
+from sentiment.api.views import HealthView, ModelView, PredictViewSet
+
+predict = PredictViewSet.as_view({"post": "create"})
+
+urlpatterns = [
+    re_path(r"^api/predict/?$", predict, name="predict"),
+    # The Flask project's path, kept so that its clients go on working unchanged.
+    re_path(r"^predict/?$", predict, name="predict-legacy"),
+    path("api/health", HealthView.as_view(), name="health"),
+    path("api/model", ModelView.as_view(), name="model"),
+]

@@ -1,0 +1,191 @@
+"""The tables: tweets and their labels, trained model versions, training runs, the retrain lock."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+
+from sentiment.ml.data import text_hash
+
+MAX_TWEET_CHARS = 10_000
+
+
+class Label(models.TextChoices):
+    NEGATIVE = "negative", "negative"
+    NEUTRAL = "neutral", "neutral"
+    POSITIVE = "positive", "positive"
+
+
+class TweetQuerySet(models.QuerySet):
+    def labelled(self) -> TweetQuerySet:
+        return self.exclude(label="")
+
+    def unlabelled(self) -> TweetQuerySet:
+        return self.filter(label="")
+
+
+class Tweet(models.Model):
+    text = models.TextField(validators=[MaxLengthValidator(MAX_TWEET_CHARS)])
+    # MySQL cannot put a unique index on a whole TEXT column: duplicates are caught on a hash.
+    text_hash = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(
+        max_length=8,
+        choices=Label.choices,
+        blank=True,
+        default="",
+        help_text="Empty means not yet annotated.",
+    )
+    annotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    annotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    source = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Written in bulk after each model activation, so that lists and the annotation queue
+    # sort by them without calling the model.
+    predicted_score = models.FloatField(null=True, blank=True, editable=False)
+    uncertainty = models.FloatField(null=True, blank=True, editable=False)
+    scored_by_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    objects = TweetQuerySet.as_manager()
+
+    class Meta:
+        db_table = "tweets"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["label"], name="tweets_label_idx"),
+            models.Index(fields=["label", "uncertainty"], name="tweets_queue_idx"),
+            models.Index(fields=["label", "predicted_score"], name="tweets_score_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 60 else self.text[:59] + "…"
+
+    def save(self, *args, **kwargs) -> None:
+        # The hash is derived data: keep it in step with the text however the row is saved.
+        self.text_hash = text_hash(self.text)
+        super().save(*args, **kwargs)
+
+
+class TrainingRun(models.Model):
+    class Trigger(models.TextChoices):
+        MANUAL = "manual"
+        SCHEDULE = "schedule"
+        ADMIN = "admin"
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        REJECTED = "rejected"
+        FAILED = "failed"
+
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    label_counts = models.JSONField(default=dict, blank=True)
+    train_size = models.PositiveIntegerField(null=True, blank=True)
+    eval_size = models.PositiveIntegerField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    champion_metrics = models.JSONField(default=dict, blank=True)
+    version = models.ForeignKey(
+        "ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status"], name="run_status_idx")]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.trigger}, {self.status})"
+
+    @property
+    def duration(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self) -> ModelVersion | None:
+        return self.filter(is_active=True).first()
+
+
+class ModelVersion(models.Model):
+    class Status(models.TextChoices):
+        SAVING = "saving", "saving (incomplete)"
+        READY = "ready"
+        REJECTED = "rejected"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SAVING)
+    # True for the version that serves, NULL for every other: a unique column allows many
+    # NULLs, so the database itself guarantees at most one active version on SQLite and MySQL.
+    is_active = models.BooleanField(null=True, unique=True, default=None, editable=False)
+    directory = models.CharField(max_length=255, help_text="Relative to SENTIMENT_MODEL_DIR.")
+    model_sha256 = models.CharField(max_length=64, blank=True, default="")
+    vectorizer_sha256 = models.CharField(max_length=64, blank=True, default="")
+    sklearn_version = models.CharField(max_length=32)
+    label_counts = models.JSONField(default=dict, help_text="Training tweets per label.")
+    eval_counts = models.JSONField(default=dict, help_text="Evaluation tweets per label.")
+    metrics = models.JSONField(default=dict)
+    params = models.JSONField(default=dict)
+    gate_message = models.TextField(blank=True, default="")
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("activate_modelversion", "Can activate a model version")]
+
+    def __str__(self) -> str:
+        return f"version {self.pk}"
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for label in Label.values if label in self.label_counts]
+
+
+class Activation(models.Model):
+    """Which version served from when: the model's history, kept for rollback and audit."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="activations")
+    previous = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    activated_at = models.DateTimeField(default=timezone.now)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-activated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id} activated {self.activated_at:%Y-%m-%d %H:%M}"
+
+
+class JobLock(models.Model):
+    """A named lock held in the database, so that it works across hosts on SQLite and MySQL."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    owner = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    acquired_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.host}:{self.pid}"

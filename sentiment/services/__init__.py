@@ -1,0 +1,1 @@
+"""The service layer: what the API, the admin and the commands call."""

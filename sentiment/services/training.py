@@ -1,0 +1,350 @@
+"""Retraining: read the annotations, fit, evaluate, pass the quality gate, save, activate.
+
+Every run is recorded (TrainingRun), one run at a time (a database lock), and nothing is
+activated unless the new model (the challenger) scores at least as well as the serving one
+(the champion) on the same held-out tweets, within SENTIMENT_GATE_TOLERANCE.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sklearn
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from sentiment.ml.artifacts import ArtifactError, load_artifacts, save_artifacts
+from sentiment.ml.data import evaluation_mask
+from sentiment.ml.evaluate import (
+    evaluate,
+    format_confusion_matrix,
+    format_report,
+    ordered_labels,
+)
+from sentiment.ml.predictor import Predictor
+from sentiment.ml.train import fit_model
+from sentiment.models import ModelVersion, TrainingRun, Tweet
+from sentiment.services import locks, versions
+from sentiment.services.locks import LockHeld
+from sentiment.services.tweets import iter_values
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "retrain"
+READ_CHUNK = 50_000
+
+Report = Callable[[str], None]
+
+
+class RetrainError(Exception):
+    """Retraining could not run or failed; the message is one line saying why."""
+
+
+@dataclass
+class Dataset:
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+
+    def subset(self, index: np.ndarray) -> tuple[list[str], list[str]]:
+        return [self.texts[i] for i in index], [self.labels[i] for i in index]
+
+
+@dataclass
+class Decision:
+    passed: bool
+    message: str
+
+
+@dataclass
+class RetrainResult:
+    status: str  # a TrainingRun.Status value, or "dry-run"
+    message: str
+    metrics: dict
+    champion_metrics: dict | None = None
+    version: ModelVersion | None = None
+    run: TrainingRun | None = None
+
+
+def retrain(
+    *,
+    trigger: str = TrainingRun.Trigger.MANUAL,
+    force: bool = False,
+    dry_run: bool = False,
+    user: object | None = None,
+    report: Report = lambda line: None,
+    progress: Report | None = None,
+) -> RetrainResult:
+    """Run one retrain; raises RetrainError with a one-line reason when it cannot."""
+    if dry_run:
+        try:
+            return _train(report, progress, force=force, dry_run=True)
+        except DatabaseError as exc:
+            raise RetrainError(_describe(exc)) from None
+    try:
+        held = locks.acquire(LOCK_NAME)
+    except LockHeld as exc:
+        _record_refusal(trigger, str(exc))
+        raise RetrainError(f"{exc}; try again when it has finished") from None
+    except DatabaseError as exc:
+        raise RetrainError(_describe(exc)) from None
+    try:
+        _fail_interrupted_runs()
+        run = TrainingRun.objects.create(
+            trigger=trigger, host=socket.gethostname(), pid=os.getpid()
+        )
+        try:
+            return _train(report, progress, force=force, dry_run=False, run=run, user=user)
+        except BaseException as exc:
+            reason = str(exc) if isinstance(exc, RetrainError) else _describe(exc)
+            _finish_failed(run, reason)
+            if isinstance(exc, RetrainError) or not isinstance(exc, Exception):
+                raise
+            raise RetrainError(reason) from exc
+    except DatabaseError as exc:
+        raise RetrainError(_describe(exc)) from None
+    finally:
+        locks.release(held)
+
+
+def _train(
+    report: Report,
+    progress: Report | None,
+    *,
+    force: bool,
+    dry_run: bool,
+    run: TrainingRun | None = None,
+    user: object | None = None,
+) -> RetrainResult:
+    data = _read_annotations(progress)
+    counts = Counter(data.labels)
+    data = _keep_trainable_labels(data, counts, report)
+    counts = Counter(data.labels)
+    report(
+        f"Read {len(data.texts):,} annotated tweets: "
+        + ", ".join(f"{label} {counts[label]:,}" for label in ordered_labels(counts))
+    )
+
+    held_out = evaluation_mask(data.hashes, data.labels, settings.SENTIMENT_EVAL_FRACTION)
+    train_texts, train_labels = data.subset(np.flatnonzero(~held_out))
+    eval_texts, eval_labels = data.subset(np.flatnonzero(held_out))
+    report(
+        f"Held out {len(eval_texts):,} tweets for evaluation (a fixed split by text hash), "
+        f"training on {len(train_texts):,}"
+    )
+    if run is not None:
+        run.label_counts = dict(counts)
+        run.train_size, run.eval_size = len(train_texts), len(eval_texts)
+        run.save(update_fields=["label_counts", "train_size", "eval_size"])
+
+    fit = fit_model(
+        train_texts,
+        train_labels,
+        time_budget_s=settings.SENTIMENT_TRAIN_TIME_BUDGET,
+        progress=progress,
+    )
+    report(f"Trained in {fit.seconds:.1f}s: C={fit.C:g}, {fit.n_features:,} features")
+
+    challenger = Predictor(fit.vectorizer, fit.classifier)
+    metrics = evaluate(eval_labels, challenger.predict_proba(eval_texts), challenger.classes)
+    report(f"\nEvaluation on {len(eval_texts):,} held-out tweets:")
+    report(format_confusion_matrix(metrics))
+    report("")
+    report(format_report(metrics))
+    report("")
+
+    champion, champion_metrics = _score_champion(eval_texts, eval_labels, report)
+    decision = _gate(metrics, champion, champion_metrics, force=force)
+    report(decision.message)
+
+    if dry_run:
+        report("Dry run: nothing was saved or activated.")
+        return RetrainResult("dry-run", decision.message, metrics, champion_metrics)
+
+    train_counts = dict(Counter(train_labels))
+    version = _save(fit, metrics, train_counts, dict(Counter(eval_labels)), decision)
+    report(f"Saved version {version.pk} in {versions.version_path(version)}")
+    if decision.passed:
+        versions.activate(version.pk, user=user, reason=decision.message)
+        message = f"Version {version.pk} is now active."
+        status = TrainingRun.Status.SUCCEEDED
+    else:
+        message = (
+            f"Version {version.pk} was rejected; version {champion.pk} goes on serving. "
+            f"To serve it anyway: `python manage.py activate_model {version.pk}`."
+        )
+        status = TrainingRun.Status.REJECTED
+    report(message)
+    assert run is not None
+    run.status, run.finished_at = status, timezone.now()
+    run.metrics, run.champion_metrics = metrics, champion_metrics or {}
+    run.version, run.message = version, f"{decision.message} {message}"
+    run.save()
+    return RetrainResult(status, run.message, metrics, champion_metrics, version, run)
+
+
+def _read_annotations(progress: Report | None) -> Dataset:
+    data = Dataset()
+    fields = ("text", "label", "text_hash")
+    for n, (text, label, digest) in enumerate(
+        iter_values(Tweet.objects.labelled(), fields, chunk=READ_CHUNK), start=1
+    ):
+        data.texts.append(text)
+        data.labels.append(label)
+        data.hashes.append(digest)
+        if progress and n % 100_000 == 0:
+            progress(f"read {n:,} annotated tweets")
+    return data
+
+
+def _keep_trainable_labels(data: Dataset, counts: Counter, report: Report) -> Dataset:
+    minimum = settings.SENTIMENT_MIN_PER_LABEL
+    if not counts:
+        raise RetrainError(
+            "no annotated tweets: label some in the admin or import a labelled file "
+            "(`python manage.py import_tweets FILE`)"
+        )
+    rare = {label: n for label, n in counts.items() if n < minimum}
+    kept = [label for label in counts if label not in rare]
+    if len(kept) < 2:
+        have = ", ".join(f"{label} {counts[label]}" for label in ordered_labels(counts))
+        raise RetrainError(
+            f"too few annotated tweets to train ({have}): at least two labels need "
+            f"{minimum} tweets each (SENTIMENT_MIN_PER_LABEL)"
+        )
+    if not rare:
+        return data
+    for label, n in rare.items():
+        report(f"Leaving out label {label!r}: {n} tweet(s), fewer than {minimum}")
+    keep = [i for i, label in enumerate(data.labels) if label not in rare]
+    return Dataset(
+        [data.texts[i] for i in keep],
+        [data.labels[i] for i in keep],
+        [data.hashes[i] for i in keep],
+    )
+
+
+def _score_champion(
+    eval_texts: list[str], eval_labels: list[str], report: Report
+) -> tuple[ModelVersion | None, dict | None]:
+    champion = versions.active_version()
+    if champion is None:
+        return None, None
+    try:
+        vectorizer, classifier = load_artifacts(
+            versions.version_path(champion), versions.checksums(champion)
+        )
+    except ArtifactError as exc:
+        report(f"The active version {champion.pk} cannot be loaded ({exc}); not comparing.")
+        return None, None
+    predictor = Predictor(vectorizer, classifier)
+    return champion, evaluate(eval_labels, predictor.predict_proba(eval_texts), predictor.classes)
+
+
+def _gate(
+    metrics: dict, champion: ModelVersion | None, champion_metrics: dict | None, *, force: bool
+) -> Decision:
+    new = metrics["macro_recall"]
+    if champion is None or champion_metrics is None:
+        return Decision(True, f"Gate: macro recall {new:.4f}, no serving model to compare: passed.")
+    tolerance = settings.SENTIMENT_GATE_TOLERANCE
+    old = champion_metrics["macro_recall"]
+    comparison = (
+        f"macro recall {new:.4f} against {old:.4f} for the active version {champion.pk} "
+        f"on the same tweets (tolerance {tolerance:g})"
+    )
+    if new >= old - tolerance:
+        return Decision(True, f"Gate: {comparison}: passed.")
+    if force:
+        return Decision(True, f"Gate: {comparison}: worse, activated anyway (--force).")
+    return Decision(False, f"Gate: {comparison}: rejected, the new model is worse.")
+
+
+def _save(fit, metrics: dict, train_counts: dict, eval_counts: dict, decision: Decision):
+    version = ModelVersion.objects.create(
+        sklearn_version=sklearn.__version__,
+        label_counts=train_counts,
+        eval_counts=eval_counts,
+        metrics=metrics,
+        params={
+            "C": fit.C,
+            "cv_macro_recall": fit.cv_score,
+            "n_features": fit.n_features,
+            "fit_seconds": round(fit.seconds, 2),
+        },
+        gate_message=decision.message,
+    )
+    version.directory = f"v{version.pk:04d}-{timezone.now():%Y%m%d-%H%M%S}"
+    checksums = save_artifacts(
+        versions.version_path(version),
+        fit.vectorizer,
+        fit.classifier,
+        {"version": version.pk, "labels": sorted(train_counts), "train_counts": train_counts},
+    )
+    version.model_sha256 = checksums.model_sha256
+    version.vectorizer_sha256 = checksums.vectorizer_sha256
+    version.status = ModelVersion.Status.READY if decision.passed else ModelVersion.Status.REJECTED
+    version.save()
+    return version
+
+
+def _fail_interrupted_runs() -> None:
+    """Runs still marked running while we hold the lock died without saying so."""
+    TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING).update(
+        status=TrainingRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="interrupted: the run stopped before finishing (killed, or lost its database)",
+    )
+
+
+def _record_refusal(trigger: str, reason: str) -> None:
+    try:
+        now = timezone.now()
+        TrainingRun.objects.create(
+            trigger=trigger,
+            status=TrainingRun.Status.FAILED,
+            started_at=now,
+            finished_at=now,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            error=f"not started: {reason}",
+        )
+    except DatabaseError:
+        log.warning("could not record the refused retrain", exc_info=True)
+
+
+def _finish_failed(run: TrainingRun, reason: str, attempts: int = 3) -> None:
+    """Record the failure; if the database is away, retry briefly, then leave it to the next
+    run, which marks this one as interrupted."""
+    for attempt in range(attempts):
+        try:
+            TrainingRun.objects.filter(pk=run.pk).update(
+                status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=reason
+            )
+            return
+        except DatabaseError:
+            if attempt + 1 < attempts:
+                time.sleep(2)
+    log.error("could not record the failure of run %s: %s", run.pk, reason)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, DatabaseError):
+        return f"the database is unreachable: {_one_line(exc)}"
+    if isinstance(exc, ArtifactError):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

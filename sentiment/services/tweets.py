@@ -1,0 +1,169 @@
+"""Tweets in and out of the database: import, export, labelling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import transaction
+from django.utils import timezone
+
+from sentiment.ml.data import text_hash
+from sentiment.models import Tweet
+from sentiment.tweetfiles import Rejection, Row, read_tweets, write_tweets
+
+IMPORT_BATCH = 2000
+EXPORT_CHUNK = 5000
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    labelled: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def rows(self) -> int:
+        return self.imported + self.duplicates + len(self.rejected)
+
+
+class ImportRejected(Exception):
+    """The file has invalid rows and --skip-invalid was not given: nothing was imported."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(
+            f"{len(report.rejected)} invalid row(s); nothing was imported "
+            "(fix them, or import the valid rows with --skip-invalid)"
+        )
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_tweets(
+    stream: BinaryIO,
+    name: str,
+    *,
+    source: str | None = None,
+    skip_invalid: bool = False,
+    annotator: object | None = None,
+) -> ImportReport:
+    """Import every row of a tweet file in one transaction.
+
+    A file with invalid rows imports nothing unless `skip_invalid`, and an interrupted import
+    leaves nothing behind. A text already stored (or seen earlier in the file) counts as a
+    duplicate and is left as it is. Duplicates are found by hash, one query per batch.
+    Raises TweetFileError for an unreadable file and ImportRejected for invalid rows.
+    """
+    report = ImportReport()
+    default_source = source if source is not None else Path(name).name
+    now = timezone.now()
+    seen: set[str] = set()
+    batch: list[Tweet] = []
+
+    def flush() -> None:
+        hashes = [tweet.text_hash for tweet in batch]
+        stored = set(Tweet.objects.filter(text_hash__in=hashes).values_list("text_hash", flat=True))
+        new = [tweet for tweet in batch if tweet.text_hash not in stored]
+        Tweet.objects.bulk_create(new, batch_size=IMPORT_BATCH)
+        report.imported += len(new)
+        report.labelled += sum(1 for tweet in new if tweet.label)
+        report.duplicates += len(stored)
+        batch.clear()
+
+    try:
+        with transaction.atomic():
+            for item in read_tweets(stream, name):
+                if isinstance(item, Rejection):
+                    report.rejected.append(item)
+                    continue
+                digest = text_hash(item.text)
+                if digest in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(digest)
+                if report.rejected and not skip_invalid:
+                    continue  # keep reading only to report every invalid row
+                batch.append(_new_tweet(item, digest, default_source, annotator, now))
+                if len(batch) >= IMPORT_BATCH:
+                    flush()
+            if report.rejected and not skip_invalid:
+                raise _Rollback
+            if batch:
+                flush()
+    except _Rollback:
+        report.imported = report.labelled = 0
+        raise ImportRejected(report) from None
+    report.committed = True
+    return report
+
+
+def _new_tweet(row: Row, digest: str, source: str, annotator: object | None, now) -> Tweet:
+    return Tweet(
+        text=row.text,
+        text_hash=digest,
+        label=row.label,
+        source=(row.source if row.source is not None else source)[:200],
+        annotated_by=annotator if row.label else None,
+        annotated_at=now if row.label else None,
+        created_at=now,
+    )
+
+
+def iter_values(queryset, fields: tuple[str, ...], *, chunk: int = EXPORT_CHUNK) -> Iterator[tuple]:
+    """Tuples of `fields` for every row of `queryset` in id order, read `chunk` rows at a time.
+
+    Keyset pagination on the primary key keeps memory flat on any table size (MySQL's client
+    would otherwise buffer a whole result set) and every query cheap (no OFFSET).
+    """
+    queryset = queryset.order_by("pk")
+    last = 0
+    while True:
+        rows = list(queryset.filter(pk__gt=last).values_list("pk", *fields)[:chunk])
+        if not rows:
+            return
+        for row in rows:
+            yield row[1:]
+        last = rows[-1][0]
+
+
+def iter_tweets(*, labelled_only: bool = False) -> Iterator[tuple]:
+    """(text, label, source) of every tweet, or of the annotated ones."""
+    queryset = Tweet.objects.labelled() if labelled_only else Tweet.objects.all()
+    return iter_values(queryset, ("text", "label", "source"))
+
+
+def export_tweets(path: Path, *, labelled_only: bool = False) -> int:
+    """Write tweets to `path` (format from its name); returns the number written."""
+    return write_tweets(path, iter_tweets(labelled_only=labelled_only))
+
+
+def set_label(tweets: Iterable[Tweet], label: str, user: object) -> int:
+    """Label (or, with "", unlabel) tweets as `user`, recorded in the admin's history."""
+    tweets = list(tweets)
+    if not tweets:
+        return 0
+    now = timezone.now()
+    ids = [tweet.pk for tweet in tweets]
+    with transaction.atomic():
+        Tweet.objects.filter(pk__in=ids).update(
+            label=label,
+            annotated_by=user if label else None,
+            annotated_at=now if label else None,
+        )
+        message = f"Changed label to “{label}”." if label else "Cleared label."
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=tweets,
+            action_flag=CHANGE,
+            change_message=message,
+            single_object=False,
+        )
+    return len(ids)

@@ -1,0 +1,82 @@
+"""Typed access to the environment for settings.py.
+
+Values come from the process environment first, then from the project's `.env` file (which
+`make run` creates with a generated secret key), so that a cron job or a shell without exported
+variables still sees the same configuration. Bad values fail loudly with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import dotenv_values
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Env:
+    def __init__(self, env_file: Path) -> None:
+        # dotenv_values reads without touching os.environ: the real environment always wins.
+        self._file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        self.env_file = env_file
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        if name in os.environ:
+            return os.environ[name]
+        return self._file.get(name, default)
+
+    def str(self, name: str, default: str) -> str:
+        value = self.get(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.get(name)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a boolean (use 1/0, true/false, on/off)"
+        )
+
+    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+        value = self.get(name)
+        if value is None or value.strip() == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+        if number < minimum:
+            raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
+        return number
+
+    def float(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        value = self.get(name)
+        if value is None or value.strip() == "":
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+        if number < minimum:
+            raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
+        return number
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self.get(name)
+        if value is None:
+            return default
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def path(self, name: str, default: Path, *, base: Path) -> Path:
+        """A path setting; relative values are taken from the project root, not the cwd."""
+        value = self.get(name)
+        path = Path(value) if value else default
+        return path if path.is_absolute() else (base / path).resolve()

@@ -1,0 +1,30 @@
+"""gunicorn settings for `make serve`.
+
+    gunicorn -c python:socialmetrics.gunicorn socialmetrics.wsgi
+
+Environment: HOST (default 127.0.0.1), PORT (8000), WORKERS (default: one per CPU core),
+GUNICORN_TIMEOUT (seconds, default 60).
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# Scoring is CPU-bound: one synchronous worker per core uses the machine without oversubscribing.
+workers = int(os.environ.get("WORKERS") or multiprocessing.cpu_count())
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Behind a reverse proxy on the same host; set FORWARDED_ALLOW_IPS for a proxy elsewhere.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+
+
+def post_worker_init(worker):
+    # Load the model in each worker (once Django is set up) before it takes requests, so that
+    # no client waits for it.
+    from sentiment.services.registry import registry
+
+    try:
+        registry.warm_up()
+    except Exception:  # a worker without a model still answers 503 and retries later
+        worker.log.exception("could not load the model at start")

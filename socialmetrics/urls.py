@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("sentiment.api.urls")),
+]
+
+# API paths answer JSON errors, never an HTML page; other paths keep Django's pages.
+handler400 = "sentiment.api.errors.bad_request"
+handler404 = "sentiment.api.errors.not_found"
+handler500 = "sentiment.api.errors.server_error"
