@@ -11,8 +11,8 @@ from django.utils.html import format_html, format_html_join
 
 from sentiment.ml.data import text_hash
 from sentiment.models import Activation, Label, ModelVersion, TrainingRun, Tweet
+from sentiment.services import scoring, versions
 from sentiment.services import tweets as tweet_service
-from sentiment.services import versions
 
 
 class LabeledFilter(admin.SimpleListFilter):
@@ -209,7 +209,10 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         except versions.VersionError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        self.message_user(request, f"Version {version.pk} is now active.", messages.SUCCESS)
+        rescored = scoring.refresh_after_activation(version)
+        self.message_user(
+            request, f"Version {version.pk} is now active. {rescored}", messages.SUCCESS
+        )
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)

@@ -37,7 +37,7 @@ class Row:
     line: int
     text: str
     label: str  # "" when not annotated
-    source: str | None  # None when the file does not say
+    source: str | None  # None when the file has no source for the row
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _row(line: int, text: object, label: object, source: object) -> Row | Reject
         return Rejection(line, str(exc))
     if source is not None and not isinstance(source, str):
         return Rejection(line, f"source must be text, got {type(source).__name__}")
-    return Row(line, valid_text, valid_label, source or None)
+    return Row(line, valid_text, valid_label, source)
 
 
 def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
@@ -199,20 +199,22 @@ def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
     try:
         with os.fdopen(fd, "wb") as fh:
             raw: IO[bytes] = gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) if fmt.gzip else fh
-            with io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-                if fmt.kind == "csv":
-                    writer = csv.writer(text, lineterminator="\n")
-                    writer.writerow(_COLUMNS)
-                    for tweet, label, source in rows:
-                        writer.writerow((tweet, label, source))
-                        count += 1
-                else:
-                    for tweet, label, source in rows:
-                        item = {"text": tweet, "label": label or None, "source": source}
-                        text.write(json.dumps(item, ensure_ascii=False) + "\n")
-                        count += 1
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            if fmt.kind == "csv":
+                writer = csv.writer(text, lineterminator="\n")
+                writer.writerow(_COLUMNS)
+                for tweet, label, source in rows:
+                    writer.writerow((tweet, label, source))
+                    count += 1
+            else:
+                for tweet, label, source in rows:
+                    item = {"text": tweet, "label": label or None, "source": source}
+                    text.write(json.dumps(item, ensure_ascii=False) + "\n")
+                    count += 1
+            text.flush()
+            text.detach()  # leave `fh` open for the sync below
             if fmt.gzip:
-                raw.close()
+                raw.close()  # writes the gzip trailer; `fh` stays open
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, path)

@@ -18,9 +18,10 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 class Env:
-    def __init__(self, env_file: Path) -> None:
+    def __init__(self, env_file: Path | None) -> None:
         # dotenv_values reads without touching os.environ: the real environment always wins.
-        self._file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        values = dotenv_values(env_file) if env_file and env_file.is_file() else {}
+        self._file = {k: v for k, v in values.items() if v is not None}
         self.env_file = env_file
 
     def get(self, name: str, default: str | None = None) -> str | None:

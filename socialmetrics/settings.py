@@ -17,7 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from socialmetrics.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = Env(BASE_DIR / ".env")
+# SOCIALMETRICS_ENV_FILE names another file; set it empty to read none (the tests do).
+_env_file = os.environ.get("SOCIALMETRICS_ENV_FILE", str(BASE_DIR / ".env"))
+env = Env(Path(_env_file) if _env_file else None)
 
 VAR_DIR = BASE_DIR / "var"
 LOG_DIR = env.path("SENTIMENT_LOG_DIR", VAR_DIR / "log", base=BASE_DIR)
@@ -45,9 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_crontab: its `crontab` command is extended by sentiment's.
+    "sentiment",
     "rest_framework",
     "django_crontab",
-    "sentiment",
 ]
 
 MIDDLEWARE = [

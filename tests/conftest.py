@@ -36,6 +36,50 @@ def using_mysql() -> bool:
     return connection.vendor == "mysql"
 
 
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL that points a subprocess (server, cron job) at the test database."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    password = quote(db["PASSWORD"] or "", safe="")
+    return (
+        f"mysql://{user}:{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+    )
+
+
+@pytest.fixture
+def subprocess_env(transactional_db, isolated_model_dir, tmp_path) -> dict[str, str]:
+    """Environment for a command or server started by a test: same database and model folder.
+
+    Uses a transactional database, so that what the test writes is visible to the subprocess.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        in {
+            "PATH",
+            "HOME",
+            "LANG",
+            "DJANGO_SECRET_KEY",
+            "SOCIALMETRICS_CI",
+            "SOCIALMETRICS_ENV_FILE",
+        }
+    }
+    env.update(
+        DATABASE_URL=database_url_for_subprocess(),
+        SENTIMENT_MODEL_DIR=str(isolated_model_dir),
+        SENTIMENT_LOG_DIR=str(tmp_path / "log"),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    return env
+
+
 @pytest.fixture(autouse=True)
 def isolated_model_dir(settings, tmp_path):
     """Each test gets its own model folder and an empty in-process model cache."""
@@ -56,6 +100,18 @@ def demo_rows() -> list[tuple[str, str]]:
 @pytest.fixture
 def demo_tweets(db, demo_rows):
     """The demo set in the tweets table, as `import_tweets` would store it."""
+    from sentiment.models import Tweet
+
+    Tweet.objects.bulk_create(
+        Tweet(text=text, text_hash=text_hash(text), label=label, source="demo")
+        for text, label in demo_rows
+    )
+    return len(demo_rows)
+
+
+@pytest.fixture
+def demo_tweets_committed(transactional_db, demo_rows):
+    """The demo set, committed so that a server or command in a subprocess sees it."""
     from sentiment.models import Tweet
 
     Tweet.objects.bulk_create(

@@ -32,7 +32,7 @@ from sentiment.ml.evaluate import (
 from sentiment.ml.predictor import Predictor
 from sentiment.ml.train import fit_model
 from sentiment.models import ModelVersion, TrainingRun, Tweet
-from sentiment.services import locks, versions
+from sentiment.services import locks, scoring, versions
 from sentiment.services.locks import LockHeld
 from sentiment.services.tweets import iter_values
 
@@ -174,7 +174,8 @@ def _train(
     report(f"Saved version {version.pk} in {versions.version_path(version)}")
     if decision.passed:
         versions.activate(version.pk, user=user, reason=decision.message)
-        message = f"Version {version.pk} is now active."
+        scored = scoring.refresh_predictions(version, challenger, progress=progress)
+        message = f"Version {version.pk} is now active; {scored:,} unlabelled tweets rescored."
         status = TrainingRun.Status.SUCCEEDED
     else:
         message = (
@@ -194,7 +195,7 @@ def _train(
 def _read_annotations(progress: Report | None) -> Dataset:
     data = Dataset()
     fields = ("text", "label", "text_hash")
-    for n, (text, label, digest) in enumerate(
+    for n, (_pk, text, label, digest) in enumerate(
         iter_values(Tweet.objects.labelled(), fields, chunk=READ_CHUNK), start=1
     ):
         data.texts.append(text)

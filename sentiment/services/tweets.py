@@ -118,7 +118,7 @@ def _new_tweet(row: Row, digest: str, source: str, annotator: object | None, now
 
 
 def iter_values(queryset, fields: tuple[str, ...], *, chunk: int = EXPORT_CHUNK) -> Iterator[tuple]:
-    """Tuples of `fields` for every row of `queryset` in id order, read `chunk` rows at a time.
+    """(pk, *fields) for every row of `queryset` in id order, read `chunk` rows at a time.
 
     Keyset pagination on the primary key keeps memory flat on any table size (MySQL's client
     would otherwise buffer a whole result set) and every query cheap (no OFFSET).
@@ -129,15 +129,15 @@ def iter_values(queryset, fields: tuple[str, ...], *, chunk: int = EXPORT_CHUNK)
         rows = list(queryset.filter(pk__gt=last).values_list("pk", *fields)[:chunk])
         if not rows:
             return
-        for row in rows:
-            yield row[1:]
+        yield from rows
         last = rows[-1][0]
 
 
 def iter_tweets(*, labelled_only: bool = False) -> Iterator[tuple]:
     """(text, label, source) of every tweet, or of the annotated ones."""
     queryset = Tweet.objects.labelled() if labelled_only else Tweet.objects.all()
-    return iter_values(queryset, ("text", "label", "source"))
+    for _pk, text, label, source in iter_values(queryset, ("text", "label", "source")):
+        yield text, label, source
 
 
 def export_tweets(path: Path, *, labelled_only: bool = False) -> int:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from sentiment.services.scoring import refresh_predictions
 from sentiment.services.versions import VersionError, activate
 
 
@@ -24,3 +25,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Version {activated.pk} is active; every server switches to it within a few seconds."
         )
+        scored = refresh_predictions(activated)
+        self.stdout.write(f"Rescored {scored:,} unlabelled tweets with version {activated.pk}.")
