@@ -75,20 +75,25 @@ def save_artifacts(
 
 
 def load_artifacts(directory: Path, checksums: Checksums) -> tuple[Any, Any]:
-    """Load (vectorizer, classifier) from `directory` after checking both SHA-256 sums."""
-    directory = Path(directory)
-    vectorizer = _load_verified(directory / VECTORIZER_FILE, checksums.vectorizer_sha256)
-    classifier = _load_verified(directory / MODEL_FILE, checksums.model_sha256)
-    return vectorizer, classifier
+    """Load (vectorizer, classifier) from `directory` once both SHA-256 sums match."""
+    vectorizer_bytes, model_bytes = _read_both(Path(directory), checksums)
+    return (
+        _unpickle(Path(directory) / VECTORIZER_FILE, vectorizer_bytes),
+        _unpickle(Path(directory) / MODEL_FILE, model_bytes),
+    )
 
 
 def verify_artifacts(directory: Path, checksums: Checksums) -> None:
     """Raise ArtifactError unless both files are present and match their checksums."""
-    for name, expected in (
-        (VECTORIZER_FILE, checksums.vectorizer_sha256),
-        (MODEL_FILE, checksums.model_sha256),
-    ):
-        _read_verified(Path(directory) / name, expected)
+    _read_both(Path(directory), checksums)
+
+
+def _read_both(directory: Path, checksums: Checksums) -> tuple[bytes, bytes]:
+    # Both files are checked before either is unpickled.
+    return (
+        _read_verified(directory / VECTORIZER_FILE, checksums.vectorizer_sha256),
+        _read_verified(directory / MODEL_FILE, checksums.model_sha256),
+    )
 
 
 def _read_verified(path: Path, expected: str) -> bytes:
@@ -107,8 +112,7 @@ def _read_verified(path: Path, expected: str) -> bytes:
     return data
 
 
-def _load_verified(path: Path, expected: str) -> Any:
-    data = _read_verified(path, expected)
+def _unpickle(path: Path, data: bytes) -> Any:
     with warnings.catch_warnings():
         # A version mismatch is reported by the caller, from the recorded version.
         warnings.simplefilter("ignore", category=InconsistentVersionWarning)

@@ -1,0 +1,93 @@
+"""A new version reaches every server process within 5 s, with no failed request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from sentiment.services import versions
+from tests.conftest import install_version
+from tests.servers import post_json, start_gunicorn
+
+SWITCH_LIMIT = 5.0
+
+
+@dataclass
+class Answer:
+    server: int
+    received: float
+    status: int
+    header_version: str | None
+    body_version: int | None
+
+
+def hammer(url: str, index: int, answers: list, stop: threading.Event) -> None:
+    n = 0
+    while not stop.is_set():
+        n += 1
+        try:
+            status, headers, body = post_json(
+                url + "/api/predict", {"tweets": [f"request {n} was great 😍"], "detail": True}
+            )
+        except OSError:
+            status, headers, body = 0, {}, None
+        answers.append(
+            Answer(
+                index,
+                time.monotonic(),
+                status,
+                headers.get("X-Model-Version"),
+                (body or {}).get("model_version") if isinstance(body, dict) else None,
+            )
+        )
+
+
+@pytest.mark.slow
+def test_every_server_switches_within_5_seconds_without_a_failed_request(
+    subprocess_env, trained_artifacts, isolated_model_dir, tmp_path
+):
+    old = install_version(trained_artifacts, isolated_model_dir)
+    new = install_version(trained_artifacts, isolated_model_dir, activate=False)
+    # Two servers sharing the database and the model folder, as two hosts would.
+    servers = [
+        start_gunicorn(subprocess_env, tmp_path / "a.log", workers=2, SENTIMENT_RELOAD_SECONDS="1"),
+        start_gunicorn(subprocess_env, tmp_path / "b.log", workers=1, SENTIMENT_RELOAD_SECONDS="1"),
+    ]
+    answers: list[Answer] = []
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=hammer, args=(server.url, i, answers, stop))
+        for i, server in enumerate(servers)
+        for _ in range(3)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(2)
+        activated_at = time.monotonic()
+        versions.activate(new.pk, reason="hot reload test")
+        time.sleep(SWITCH_LIMIT + 2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        for server in servers:
+            server.stop()
+
+    assert [a for a in answers if a.status != 200] == []
+    assert all(a.header_version == str(a.body_version) for a in answers)  # one version each
+    for index in range(len(servers)):
+        mine = [a for a in answers if a.server == index]
+        before = [a for a in mine if a.received < activated_at]
+        assert before
+        assert {a.body_version for a in before} == {old.pk}
+        last_old = max((a.received for a in mine if a.body_version == old.pk), default=0.0)
+        switch = last_old - activated_at
+        print(f"server {index}: switched within {max(switch, 0):.2f} s, {len(mine)} requests")
+        assert switch < SWITCH_LIMIT
+        after = [a for a in mine if a.received > activated_at + SWITCH_LIMIT]
+        assert after
+        assert {a.body_version for a in after} == {new.pk}
