@@ -1,0 +1,387 @@
+"""Serving throughput: socialmetrics against the old Flask app and the in-process limit.
+
+    .venv/bin/python bench/serving.py [--data-dir ../shared/data] [--duration 20]
+
+Trains a model once (on Sentiment140 from --data-dir when it is there, otherwise on the demo
+set, and says which) in a workspace under var/bench/, then, on this machine:
+
+1. scores the same batches in-process with the two pickles (the limit);
+2. serves socialmetrics under gunicorn (1 worker, pinned to CPU 0) and loads it with wrk
+   (pinned to CPU 1) for 1,000-tweet batches and for single tweets, every body different;
+3. does the same for bench/flask_reference.py, the old project's app on the same files.
+
+Results (tweets/s, requests/s, p50/p99 latency, and the ratios) are printed and written to
+docs/benchmarks.md between the serving markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+# One thread per numerical library: each server gets one core, and so does the in-process limit.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench" / "serving"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- serving:begin -->", "<!-- serving:end -->"
+LUA = """
+local bodies, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+end
+function request()
+  i = i % #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])
+end
+"""
+
+
+def sh_env() -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "SOCIALMETRICS_ENV_FILE": "",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
+        "SENTIMENT_MODEL_DIR": str(WORK / "models"),
+        "SENTIMENT_LOG_DIR": str(WORK / "log"),
+        "PYTHONPATH": str(ROOT),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def manage(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=sh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def read_texts(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
+
+
+def prepare_model(data_dir: Path) -> tuple[Path, list[str], str]:
+    """(model folder, texts for request bodies, description of the training data)."""
+    s140 = data_dir / "sentiment140_train_100k.csv.gz"
+    source = s140 if s140.is_file() else ROOT / "sentiment" / "demo" / "demo_tweets.csv"
+    described = (
+        f"Sentiment140 100k ({s140})"
+        if s140.is_file()
+        else f"the demo set ({data_dir} not found, so not Sentiment140)"
+    )
+    marker = WORK / "trained-on.txt"
+    if not marker.is_file() or marker.read_text() != str(source):
+        shutil.rmtree(WORK, ignore_errors=True)
+        WORK.mkdir(parents=True)
+        print(f"training the benchmark model on {described} …", flush=True)
+        manage("migrate", "-v", "0")
+        manage("import_tweets", str(source))
+        manage("retrain")
+        marker.write_text(str(source))
+    code = (
+        "from sentiment.models import ModelVersion; "
+        "print(ModelVersion.objects.get(is_active=True).directory)"
+    )
+    folder = WORK / "models" / manage("shell", "-v", "0", "-c", code).strip()
+    return folder, read_texts(source), described
+
+
+def write_bodies(texts: list[str], per_body: int, count: int, path: Path) -> list[list[str]]:
+    rng = random.Random(0)
+    bodies = []
+    with open(path, "w", encoding="utf-8") as fh:
+        for b in range(count):
+            # A counter makes every tweet of every body distinct: nothing can come from a cache.
+            tweets = [f"{rng.choice(texts)} #{b}x{i}" for i in range(per_body)]
+            bodies.append(tweets)
+            fh.write(json.dumps({"tweets": tweets}, ensure_ascii=False) + "\n")
+    return bodies
+
+
+def in_process(folder: Path, batch_file: Path, single_file: Path) -> dict:
+    """The limit: the same files scored in a process pinned to the servers' CPU."""
+    command = [sys.executable, __file__, "--in-process", str(folder), str(batch_file)]
+    result = subprocess.run(
+        ["taskset", "-c", "0", *command, str(single_file)],
+        cwd=ROOT, env=sh_env(), capture_output=True, text=True, check=False,
+    )
+    if result.returncode:
+        sys.exit(f"in-process measurement failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def measure_in_process(folder: Path, batch_file: Path, single_file: Path) -> None:
+    import joblib
+    import numpy as np
+
+    model = joblib.load(folder / "sentiment_model.pkl")
+    vectorizer = joblib.load(folder / "tfidf_vectorizer.pkl")
+    classes = list(model.classes_)
+    pos, neg = classes.index("positive"), classes.index("negative")
+
+    def score(body: str) -> bytes:
+        tweets = json.loads(body)["tweets"]
+        proba = model.predict_proba(vectorizer.transform(tweets))
+        values = np.round(proba[:, pos] - proba[:, neg], 4).tolist()
+        return json.dumps(dict(zip(tweets, values, strict=True))).encode()
+
+    timings = {}
+    for name, path, limit in (
+        ("tweets_per_s", batch_file, 40),
+        ("requests_per_s", single_file, 3000),
+    ):
+        # Not splitlines(): tweets may hold U+2028 and other characters it splits on.
+        bodies = path.read_text(encoding="utf-8").split("\n")[:limit]
+        for body in bodies[:3]:
+            score(body)
+        start = time.perf_counter()
+        for body in bodies:
+            score(body)
+        per_body = 1000 if name == "tweets_per_s" else 1
+        timings[name] = len(bodies) * per_body / (time.perf_counter() - start)
+    print(json.dumps(timings))
+
+
+def start_server(name: str, env: dict[str, str], args: list[str], port: int) -> subprocess.Popen:
+    log = open(WORK / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            "0",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/predict",
+                data=b'{"tweets": ["warm up"]}',
+                headers={"Content-Type": "application/json"},
+            )
+            urllib.request.urlopen(request, timeout=5).read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit(f"{name} did not start: see {WORK / (name + '.log')}")
+
+
+def wrk(url: str, bodies: Path, duration: int, connections: int) -> dict:
+    script = WORK / "bodies.lua"
+    script.write_text(LUA)
+    result = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(bodies),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),
+        "p99_ms": _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),
+        "failed": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "none",
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians kept)")
+    parser.add_argument("--no-doc", action="store_true", help="don't update docs/benchmarks.md")
+    parser.add_argument("--in-process", nargs=3, type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.in_process:
+        measure_in_process(*options.in_process)
+        return
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    folder, texts, described = prepare_model(options.data_dir)
+    batch_file, single_file = WORK / "bodies-batch.jsonl", WORK / "bodies-single.jsonl"
+    write_bodies(texts, 1000, 40, batch_file)
+    write_bodies(texts, 1, 20000, single_file)
+
+    env = {**sh_env(), "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    servers = {
+        "socialmetrics": (env, ["socialmetrics.wsgi"]),
+        "flask": ({**env, "MODEL_DIR": str(folder)}, ["bench.flask_reference:app"]),
+    }
+    runs: dict[str, list[dict]] = {"socialmetrics": [], "flask": []}
+    limits: list[dict] = []
+    for round_number in range(options.rounds):
+        # Alternate the order so that drift on a shared machine hits both servers alike.
+        order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
+        limits.append(in_process(folder, batch_file, single_file))
+        for name in order:
+            server_env, args = servers[name]
+            process = start_server(name, server_env, args, port := free_port())
+            try:
+                url = f"http://127.0.0.1:{port}/predict"
+                runs[name].append(
+                    {
+                        "batch": wrk(url, batch_file, options.duration, connections=2),
+                        "single": wrk(url, single_file, options.duration, connections=4),
+                    }
+                )
+            finally:
+                process.terminate()
+                process.wait()
+        print(f"round {round_number + 1}/{options.rounds} done", flush=True)
+
+    results = {
+        name: {
+            kind: {
+                key: (
+                    median([run[kind][key] for run in measured])
+                    if key != "socket_errors"
+                    else ", ".join(sorted({run[kind][key] for run in measured}))
+                )
+                for key in measured[0][kind]
+            }
+            for kind in ("batch", "single")
+        }
+        for name, measured in runs.items()
+    }
+    for name in results:
+        for kind in ("batch", "single"):
+            results[name][kind]["failed"] = sum(run[kind]["failed"] for run in runs[name])
+    limit = {key: median([m[key] for m in limits]) for key in limits[0]}
+    report = render(results, limit, described, options.duration, options.rounds)
+    print(report)
+    if not options.no_doc:
+        update_doc(report)
+
+
+def render(results: dict, limit: dict, described: str, duration: int, rounds: int) -> str:
+    ours, flask = results["socialmetrics"], results["flask"]
+    rows = []
+    for label, key, per in (("1,000-tweet batches", "batch", 1000), ("single tweets", "single", 1)):
+        for name in ("socialmetrics", "flask"):
+            r = results[name][key]
+            rows.append(
+                f"| {label} | {name} | {r['requests_per_s'] * per:,.0f} | "
+                f"{r['requests_per_s']:,.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+                f"{r['failed']} |"
+            )
+    batch_ratio = ours["batch"]["requests_per_s"] / flask["batch"]["requests_per_s"]
+    limit_ratio = ours["batch"]["requests_per_s"] * 1000 / limit["tweets_per_s"]
+    single_ratio = ours["single"]["requests_per_s"] / flask["single"]["requests_per_s"]
+    return "\n".join(
+        [
+            f"Model trained on {described}; gunicorn, 1 sync worker pinned to CPU 0; wrk "
+            f"pinned to CPU 1, {duration} s per run, every request body different; medians of "
+            f"{rounds} interleaved rounds (failures summed).",
+            "",
+            "| load | server | tweets/s | requests/s | p50 ms | p99 ms | failed |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            f"| 1,000-tweet batches | in-process limit | {limit['tweets_per_s']:,.0f} | "
+            f"{limit['tweets_per_s'] / 1000:,.1f} | | | |",
+            f"| single tweets | in-process limit | {limit['requests_per_s']:,.0f} | "
+            f"{limit['requests_per_s']:,.1f} | | | |",
+            "",
+            "| ratio | measured | goal |",
+            "|---|---|---|",
+            f"| batches: socialmetrics / Flask | {batch_ratio:.2f}× | ≥ 1.0× |",
+            f"| batches: socialmetrics / in-process limit | {limit_ratio:.2f}× | ≥ 0.95× |",
+            f"| single tweets: socialmetrics / Flask | {single_ratio:.2f}× | ≥ 1.0× |",
+        ]
+    )
+
+
+def update_doc(report: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.is_file() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    stamp = time.strftime("%Y-%m-%d")
+    fd, tmp = tempfile.mkstemp(dir=DOC.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{BEGIN}\nMeasured {stamp} by `bench/serving.py`.\n\n{report}\n{END}{tail}")
+    os.replace(tmp, DOC)
+
+
+if __name__ == "__main__":
+    main()
