@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
-from sentiment.tweetfiles import Rejection, Row, read_tweets, write_tweets
+from sentiment.tweetfiles import Rejection, read_tweets, write_tweets
 
-IMPORT_BATCH = 2000
+IMPORT_BATCH = 5000
 EXPORT_CHUNK = 5000
 
 
@@ -64,17 +64,18 @@ def import_tweets(
     """
     report = ImportReport()
     default_source = source if source is not None else Path(name).name
-    now = timezone.now()
+    created = timezone.now()
+    annotator_id = getattr(annotator, "pk", None)
     seen: set[str] = set()
-    batch: list[Tweet] = []
+    batch: list[tuple[str, str, str, str]] = []
 
     def flush() -> None:
-        hashes = [tweet.text_hash for tweet in batch]
+        hashes = [row[1] for row in batch]
         stored = set(Tweet.objects.filter(text_hash__in=hashes).values_list("text_hash", flat=True))
-        new = [tweet for tweet in batch if tweet.text_hash not in stored]
-        Tweet.objects.bulk_create(new, batch_size=IMPORT_BATCH)
+        new = [row for row in batch if row[1] not in stored]
+        _insert(new, created, annotator_id)
         report.imported += len(new)
-        report.labelled += sum(1 for tweet in new if tweet.label)
+        report.labelled += sum(1 for row in new if row[2])
         report.duplicates += len(stored)
         batch.clear()
 
@@ -91,7 +92,8 @@ def import_tweets(
                 seen.add(digest)
                 if report.rejected and not skip_invalid:
                     continue  # keep reading only to report every invalid row
-                batch.append(_new_tweet(item, digest, default_source, annotator, now))
+                row_source = item.source if item.source is not None else default_source
+                batch.append((item.text, digest, item.label, row_source[:200]))
                 if len(batch) >= IMPORT_BATCH:
                     flush()
             if report.rejected and not skip_invalid:
@@ -105,16 +107,36 @@ def import_tweets(
     return report
 
 
-def _new_tweet(row: Row, digest: str, source: str, annotator: object | None, now) -> Tweet:
-    return Tweet(
-        text=row.text,
-        text_hash=digest,
-        label=row.label,
-        source=(row.source if row.source is not None else source)[:200],
-        annotated_by=annotator if row.label else None,
-        annotated_at=now if row.label else None,
-        created_at=now,
-    )
+def _insert(rows: list[tuple[str, str, str, str]], created, annotator_id: int | None) -> None:
+    """INSERT (text, hash, label, source) rows with the driver's executemany.
+
+    Django's bulk_create spends most of a large import preparing each value of each model
+    instance; executemany sends the same multi-row INSERTs in a fraction of the time.
+    """
+    if not rows:
+        return
+    ops = connection.ops
+    created_db = ops.adapt_datetimefield_value(created)
+    fields = ("text", "text_hash", "label", "source", "created_at", "annotated_at", "annotated_by")
+    columns = ", ".join(ops.quote_name(Tweet._meta.get_field(f).column) for f in fields)
+    table = ops.quote_name(Tweet._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Only names from the model and placeholders go into the SQL; values are parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    params = [
+        (
+            text,
+            digest,
+            label,
+            source,
+            created_db,
+            created_db if label else None,
+            annotator_id if label else None,
+        )
+        for text, digest, label, source in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def iter_values(queryset, fields: tuple[str, ...], *, chunk: int = EXPORT_CHUNK) -> Iterator[tuple]:

@@ -1,0 +1,223 @@
+"""Scale on MySQL/MariaDB: import, retrain, admin pages and rescoring at a million tweets.
+
+    .venv/bin/python bench/scale.py [--labelled 1000000] [--unlabelled 200000]
+        [--database-url mysql://root:@127.0.0.1:3306/socialmetrics_scale] [--steps ...]
+
+Generates the tweets from ../shared/data (every text distinct: the labelled sets are combined,
+de-duplicated, and repeated with a variation tag such as " #v3" until the count is reached),
+then, on a fresh database:
+
+- `import`: `manage.py import_tweets` of the labelled file, then of the unlabelled one;
+- `retrain`: `manage.py retrain` — wall time and peak memory;
+- `admin`: the admin's tweet list, its `?labeled=no` filter and the annotation view, median of
+  5 requests each, through a logged-in test client;
+- `refresh`: rescoring every unlabelled tweet with the active model.
+
+Each step runs in its own process and reports wall time and peak memory (max RSS). Results go
+to docs/scaling.md between the markers for this size. Exits 0 with a message when the data
+folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench" / "scale"
+DOC = ROOT / "docs" / "scaling.md"
+SOURCES = [
+    "sentiment140_train_100k.csv.gz",
+    "semeval2017_train.csv.gz",
+    "deft2017_fr_train.csv.gz",
+    "deft2017_fr_val.csv.gz",
+    "french_s140_translated_20k.csv.gz",
+    "airline_tweets.csv.gz",
+]
+STEPS = ("import", "retrain", "admin", "refresh")
+
+
+def distinct_rows(data_dir: Path) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    rows = []
+    for name in SOURCES:
+        with gzip.open(data_dir / name, "rt", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                text = row["text"].strip()
+                if text and text not in seen and len(text) < 9_000:
+                    seen.add(text)
+                    rows.append((text, row["label"]))
+    return rows
+
+
+def generate(data_dir: Path, labelled: int, unlabelled: int) -> tuple[Path, Path]:
+    labelled_file = WORK / f"labelled-{labelled}.csv"
+    unlabelled_file = WORK / f"unlabelled-{unlabelled}.csv"
+    if labelled_file.is_file() and unlabelled_file.is_file():
+        return labelled_file, unlabelled_file
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows = distinct_rows(data_dir)
+    print(f"{len(rows):,} distinct labelled tweets in {data_dir}", flush=True)
+
+    def write(path: Path, count: int, tag: str, with_label: bool) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["text", "label"])
+            for n in range(count):
+                rnd, (text, label) = divmod(n, len(rows))[0], rows[n % len(rows)]
+                variant = text if rnd == 0 and tag == "v" else f"{text} #{tag}{rnd}"
+                writer.writerow([variant, label if with_label else ""])
+
+    write(labelled_file, labelled, "v", True)
+    write(unlabelled_file, unlabelled, "u", False)
+    return labelled_file, unlabelled_file
+
+
+def env_for(database_url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "SOCIALMETRICS_ENV_FILE": "",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DATABASE_URL": database_url,
+        "SENTIMENT_MODEL_DIR": str(WORK / "models"),
+        "SENTIMENT_LOG_DIR": str(WORK / "log"),
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def timed(env: dict[str, str], args: list[str], label: str) -> dict:
+    """Run a command in its own process; wall seconds and the peak RSS of that process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode:
+        sys.exit(f"{label} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    # RUSAGE_CHILDREN keeps the largest child so far: report it only when this one set it.
+    peak = peak_kb / 1024 if peak_kb > before else None
+    print(f"{label}: {seconds:.1f} s, peak {peak or 0:.0f} MiB", flush=True)
+    return {"seconds": round(seconds, 1), "peak_mib": round(peak) if peak else None,
+            "output": result.stdout}
+
+
+def manage(env: dict[str, str], *args: str, label: str) -> dict:
+    return timed(env, [sys.executable, "manage.py", *args], label)
+
+
+def reset_database(env: dict[str, str], database_url: str) -> None:
+    name = database_url.rsplit("/", 1)[1]
+    code = (
+        "import MySQLdb, sys; c = MySQLdb.connect(host='127.0.0.1', user='root', passwd=''); "
+        f"cur = c.cursor(); cur.execute('DROP DATABASE IF EXISTS `{name}`'); "
+        f"cur.execute('CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    manage(env, "migrate", "-v", "0", label="migrate")
+
+
+ADMIN_TIMING = """
+import statistics, time
+from django.contrib.auth import get_user_model
+from django.test import Client
+User = get_user_model()
+user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
+    "bench", password="bench-only-password")
+client = Client()
+client.force_login(user)
+result = {}
+for name, url in (("tweet list", "/admin/sentiment/tweet/"),
+                  ("?labeled=no", "/admin/sentiment/tweet/?labeled=no"),
+                  ("annotation view", "/admin/sentiment/tweet/annotate/")):
+    client.get(url)  # warm caches once
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - start)
+    result[name] = {"status": response.status_code,
+                    "median_s": round(statistics.median(times), 3)}
+print("RESULT", json.dumps(result))
+"""
+
+REFRESH = """
+from sentiment.models import ModelVersion
+from sentiment.services.scoring import refresh_predictions
+print("RESULT", json.dumps({"scored": refresh_predictions(ModelVersion.objects.active())}))
+"""
+
+
+def shell(env: dict[str, str], code: str, label: str) -> tuple[dict, dict]:
+    run = manage(env, "shell", "-v", "0", "-c", "import json\n" + code, label=label)
+    line = next(line for line in run["output"].splitlines() if line.startswith("RESULT "))
+    return run, json.loads(line[len("RESULT ") :])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--labelled", type=int, default=1_000_000)
+    parser.add_argument("--unlabelled", type=int, default=200_000)
+    parser.add_argument(
+        "--database-url", default="mysql://root:@127.0.0.1:3306/socialmetrics_scale"
+    )
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    options = parser.parse_args()
+    if not all((options.data_dir / name).is_file() for name in SOURCES):
+        print(f"{options.data_dir} is absent or incomplete: the scale benchmark needs it. Skipped.")
+        return
+
+    labelled_file, unlabelled_file = generate(
+        options.data_dir, options.labelled, options.unlabelled
+    )
+    env = env_for(options.database_url)
+    results: dict[str, object] = {"labelled": options.labelled, "unlabelled": options.unlabelled}
+    if "import" in options.steps:
+        reset_database(env, options.database_url)
+        results["import_labelled"] = manage(
+            env, "import_tweets", str(labelled_file), label="import labelled"
+        )
+        results["import_unlabelled"] = manage(
+            env, "import_tweets", str(unlabelled_file), label="import unlabelled"
+        )
+    if "retrain" in options.steps:
+        results["retrain"] = manage(env, "retrain", label="retrain")
+    if "admin" in options.steps:
+        results["admin"] = shell(env, ADMIN_TIMING, "admin pages")[1]
+    if "refresh" in options.steps:
+        results["refresh"] = shell(env, REFRESH, "rescoring unlabelled tweets")[0]
+    for value in results.values():
+        if isinstance(value, dict):
+            value.pop("output", None)
+    (WORK / f"results-{options.labelled}.json").write_text(json.dumps(results, indent=2))
+    update_doc(options.labelled, results)
+
+
+def update_doc(size: int, results: dict) -> None:
+    begin, end = f"<!-- scale-{size}:begin -->", f"<!-- scale-{size}:end -->"
+    body = f"Measured {time.strftime('%Y-%m-%d')} by `bench/scale.py --labelled {size}`:\n\n"
+    body += "```json\n" + json.dumps(results, indent=2) + "\n```\n"
+    text = DOC.read_text(encoding="utf-8") if DOC.is_file() else "# Scaling\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    fd, tmp = tempfile.mkstemp(dir=DOC.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{begin}\n{body}{end}{tail}")
+    os.replace(tmp, DOC)
+
+
+if __name__ == "__main__":
+    main()
