@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.utils import timezone
 
 from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
+from sentiment.services import annotation
 from sentiment.tweetfiles import Rejection, Row, read_tweets, write_tweets
 
 IMPORT_BATCH = 2000
@@ -146,24 +146,9 @@ def export_tweets(path: Path, *, labelled_only: bool = False) -> int:
 
 
 def set_label(tweets: Iterable[Tweet], label: str, user: object) -> int:
-    """Label (or, with "", unlabel) tweets as `user`, recorded in the admin's history."""
-    tweets = list(tweets)
-    if not tweets:
-        return 0
-    now = timezone.now()
-    ids = [tweet.pk for tweet in tweets]
-    with transaction.atomic():
-        Tweet.objects.filter(pk__in=ids).update(
-            label=label,
-            annotated_by=user if label else None,
-            annotated_at=now if label else None,
-        )
-        message = f"Changed label to “{label}”." if label else "Cleared label."
-        LogEntry.objects.log_actions(
-            user_id=user.pk,
-            queryset=tweets,
-            action_flag=CHANGE,
-            change_message=message,
-            single_object=False,
-        )
-    return len(ids)
+    """Label (or, with "", unlabel) tweets as `user` from the admin, recorded in its history.
+
+    Goes through the annotation service: a reviewer's label settles the tweets, anyone else's
+    is their annotation (see services/annotation.py).
+    """
+    return len(annotation.label_from_admin([tweet.pk for tweet in tweets], user, label))
