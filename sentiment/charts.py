@@ -29,7 +29,9 @@ def _pyplot() -> Any:
 def _svg(fig: Any) -> str:
     plt = _pyplot()
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # No metadata block: no date (stable output), no links to matplotlib's site.
+    no_metadata = dict.fromkeys(("Creator", "Date", "Format", "Type"))
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=no_metadata)
     plt.close(fig)
     svg = buffer.getvalue()
     # Drop the XML prologue and DOCTYPE: the SVG is inlined in an HTML page.
