@@ -73,11 +73,11 @@ def label(request: HttpRequest) -> JsonResponse:
         tweet_id, value = _tweet_id(body), body.get("label")
         if value not in Label.values:
             raise BadRequest(f"label must be one of {', '.join(Label.values)}")
+        params = _queue_request(body, tweet_id)  # all checked before anything is saved
         tweets = annotation.annotate([tweet_id], request.user, value)
         if not tweets:
             return _not_found(tweet_id)
-        saved = tweets[0]
-        return {"saved": _saved(saved), **_answer(request, _queue_request(body, tweet_id))}
+        return {"saved": _saved(tweets[0]), **_answer(request, params)}
 
     return _json(request, handle)
 
@@ -87,9 +87,10 @@ def skip(request: HttpRequest) -> JsonResponse:
     def handle() -> dict:
         body = _body(request)
         tweet_id = _tweet_id(body)
+        params = _queue_request(body, tweet_id)
         skipped = [pk for pk in _skipped(request) if pk != tweet_id] + [tweet_id]
         request.session[SKIPPED_KEY] = skipped[-MAX_SKIPPED:]
-        return {"skipped": tweet_id, **_answer(request, _queue_request(body, tweet_id))}
+        return {"skipped": tweet_id, **_answer(request, params)}
 
     return _json(request, handle)
 

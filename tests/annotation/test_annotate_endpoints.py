@@ -166,19 +166,23 @@ def test_a_skipped_tweet_is_not_served_again_in_the_session(annotator, tweets):
     [
         ({"tweet": "7", "label": "positive"}, "`tweet` must be a tweet id"),
         ({"tweet": True, "label": "positive"}, "`tweet` must be a tweet id"),
-        ({"tweet": 1, "label": "happy"}, "label must be one of"),
-        ({"tweet": 1, "label": "positive", "exclude": "1,2"}, "tweet id lists"),
-        ({"tweet": 1, "label": "positive", "exclude": list(range(101))}, "at most 100"),
-        ({"tweet": 1, "label": "positive", "order": "oldest"}, "order must be one of"),
-        ({"tweet": 1, "label": "positive", "want": 99}, "want must be"),
+        ({"tweet": "ID", "label": "happy"}, "label must be one of"),
+        ({"tweet": "ID", "label": "positive", "exclude": "1,2"}, "tweet id lists"),
+        ({"tweet": "ID", "label": "positive", "exclude": list(range(101))}, "at most 100"),
+        ({"tweet": "ID", "label": "positive", "order": "oldest"}, "order must be one of"),
+        ({"tweet": "ID", "label": "positive", "want": 99}, "want must be"),
         ([1, 2], "JSON object"),
     ],
 )
-def test_bad_requests_get_a_400_with_a_reason(annotator, tweets, body, message):
+def test_bad_requests_get_a_400_with_a_reason_and_save_nothing(annotator, tweets, body, message):
+    if isinstance(body, dict) and body["tweet"] == "ID":
+        body = {**body, "tweet": tweets[0].pk}
+
     response = post_json(logged_in(annotator), LABEL_URL, body)
 
     assert response.status_code == 400
     assert message in response.json()["error"]
+    assert not Annotation.objects.exists()
 
 
 def test_a_body_that_is_not_json_gets_a_400(annotator, tweets):
