@@ -40,6 +40,7 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 
 bench: $(VENV)/.dev  ## Benchmarks (uses ../shared/data when present); results in docs/
 	$(PY) bench/accuracy.py
+	$(PY) bench/active_learning.py
 
 clean:  ## Remove the virtualenv and local state (database, models, logs)
 	rm -rf $(VENV) var

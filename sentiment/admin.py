@@ -1,4 +1,8 @@
-"""The Django admin: annotating tweets, and the model's versions, runs and history (read-only)."""
+"""The Django admin: annotating tweets, and the model's versions, runs and history (read-only).
+
+Every label change made here goes through services/annotation.py. The extra pages (annotation,
+agreement, import/export, model dashboard) live in sentiment/admin_views/.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from sentiment.admin_views import agreement as agreement_views
+from sentiment.admin_views import annotate as annotate_views
+from sentiment.admin_views import dashboard as dashboard_views
+from sentiment.admin_views import files as file_views
 from sentiment.ml.data import text_hash
-from sentiment.models import Activation, Label, ModelVersion, TrainingRun, Tweet
-from sentiment.services import scoring, versions
+from sentiment.models import Activation, Annotation, Label, ModelVersion, TrainingRun, Tweet
+from sentiment.services import annotation, scoring, versions
 from sentiment.services import tweets as tweet_service
 
 
@@ -45,30 +53,64 @@ class TweetForm(forms.ModelForm):
         return text
 
 
-def _label_action(label: str, description: str):
+def _label_action(label: str, description: str, permission: str = "change"):
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
         count = tweet_service.set_label(queryset, label, request.user)
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"label_{label or 'clear'}"
-    return admin.action(description=description, permissions=["change"])(action)
+    return admin.action(description=description, permissions=[permission])(action)
+
+
+def _overlap_action(wanted: int):
+    description = f"Ask for {wanted} annotator{'s' if wanted > 1 else ''} per tweet"
+
+    def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = len(annotation.set_wanted(ids, request.user, wanted))
+        modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
+
+    action.__name__ = f"ask_for_{wanted}_annotators"
+    return admin.action(description=description, permissions=["settle"])(action)
 
 
 @admin.register(Tweet)
 class TweetAdmin(admin.ModelAdmin):
     form = TweetForm
-    list_display = ["short_text", "label", "score", "source", "created_at", "annotated_by"]
+    change_list_template = "admin/sentiment/tweet/change_list.html"
+    list_display = [
+        "short_text",
+        "label",
+        "score",
+        "uncertainty",
+        "annotations",
+        "source",
+        "created_at",
+        "annotated_by",
+    ]
     list_display_links = ["short_text"]
     list_editable = ["label"]
-    list_filter = ["label", LabeledFilter, "source"]
+    list_filter = ["label", LabeledFilter, "review", "source"]
     list_select_related = ["annotated_by"]
     search_fields = ["text"]
-    readonly_fields = ["annotated_by", "annotated_at", "predicted_score", "created_at"]
+    readonly_fields = [
+        "annotated_by",
+        "annotated_at",
+        "annotation_count",
+        "annotations_wanted",
+        "review",
+        "predicted_score",
+        "uncertainty",
+        "created_at",
+    ]
     actions = [
         _label_action(Label.NEGATIVE, "Label as negative"),
         _label_action(Label.NEUTRAL, "Label as neutral"),
         _label_action(Label.POSITIVE, "Label as positive"),
-        _label_action("", "Clear the label"),
+        _label_action("", "Clear the label and its annotations", permission="settle"),
+        _overlap_action(1),
+        _overlap_action(2),
+        _overlap_action(3),
     ]
     list_per_page = 50
     # Counting every row of a large table on each page load is slow: show "Show all" instead.
@@ -82,11 +124,86 @@ class TweetAdmin(admin.ModelAdmin):
     def score(self, tweet: Tweet) -> str:
         return "–" if tweet.predicted_score is None else f"{tweet.predicted_score:+.2f}"
 
+    @admin.display(description="annotations")
+    def annotations(self, tweet: Tweet) -> str:
+        count = f"{tweet.annotation_count}/{tweet.annotations_wanted}"
+        return f"{count} · {tweet.review}" if tweet.review else count
+
+    def has_settle_permission(self, request: HttpRequest) -> bool:
+        return annotation.can_settle(request.user)
+
+    @admin.display(description="annotations by person")
+    def annotations_by_person(self, tweet: Tweet) -> str:
+        rows = tweet.annotations.select_related("annotator").order_by("created_at")
+        return (
+            format_html_join(
+                "",
+                "<div>{}: <strong>{}</strong> ({})</div>",
+                (
+                    (a.annotator.get_username(), a.label, f"{a.updated_at:%Y-%m-%d %H:%M}")
+                    for a in rows
+                ),
+            )
+            or "–"
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Tweet | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("sentiment.add_tweet"):
+            fields += ["text", "source"]  # annotators change the label, nothing else
+        if obj is not None and annotation.can_settle(request.user):
+            # Reviewers only: annotators label without seeing each other's labels.
+            fields.append("annotations_by_person")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: Tweet, form, change: bool) -> None:
-        if "label" in form.changed_data or (not change and obj.label):
-            obj.annotated_by = request.user if obj.label else None
-            obj.annotated_at = timezone.now() if obj.label else None
-        super().save_model(request, obj, form, change)
+        # The label goes through the annotation service; the other fields are saved alone, so
+        # that annotations recorded meanwhile are not overwritten by this form's old values.
+        label = obj.label
+        if change:
+            fields = [name for name in form.changed_data if name in ("text", "source")]
+            if fields:
+                obj.save(update_fields=[*fields, "text_hash"])
+        else:
+            obj.label = ""
+            obj.save()
+        if "label" not in form.changed_data:
+            return
+        form.changed_data.remove("label")  # the service writes its own history entry
+        try:
+            annotation.label_from_admin([obj.pk], request.user, label)
+        except annotation.AnnotationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        obj.refresh_from_db()
+        if obj.label != label:
+            self.message_user(
+                request,
+                f"Your label is recorded. The tweet's label is {annotation.describe(obj)}.",
+                messages.WARNING,
+            )
+
+    def log_change(self, request: HttpRequest, obj: Tweet, message):
+        # Nothing changed but the label, which the annotation service has logged already.
+        if not message:
+            return None
+        return super().log_change(request, obj, message)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        pages = [
+            ("annotate/", annotate_views.page, "annotate"),
+            ("annotate/label/", annotate_views.label, "annotate_label"),
+            ("annotate/skip/", annotate_views.skip, "annotate_skip"),
+            ("annotate/undo/", annotate_views.undo, "annotate_undo"),
+            ("agreement/", agreement_views.page, "agreement"),
+            ("agreement/settle/", agreement_views.settle, "agreement_settle"),
+            ("import/", file_views.import_page, "import"),
+            ("export/", file_views.export_page, "export"),
+        ]
+        urls = [
+            path(route, wrap(view), name=f"sentiment_tweet_{name}") for route, view, name in pages
+        ]
+        return urls + super().get_urls()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -98,6 +215,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ReadOnlyAdmin):
+    """Annotations are changed through their tweet; annotators see their own only."""
+
+    list_display = ["tweet", "label", "annotator", "created_at", "updated_at"]
+    list_filter = ["label"]
+    list_select_related = ["tweet", "annotator"]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if annotation.can_settle(request.user):
+            return queryset
+        return queryset.filter(annotator=request.user)
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        if annotation.can_settle(request.user):
+            return [*self.list_filter, "annotator"]
+        return self.list_filter
 
 
 def confusion_matrix_html(metrics: dict) -> str:
@@ -144,6 +282,7 @@ def metrics_html(metrics: dict) -> str:
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/sentiment/modelversion/change_list.html"
     list_display = [
         "id",
         "created_at",
@@ -221,6 +360,13 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         ):
             actions.pop("activate_selected", None)
         return actions
+
+    def get_urls(self):
+        dashboard = self.admin_site.admin_view(dashboard_views.page)
+        return [
+            path("dashboard/", dashboard, name="sentiment_modelversion_dashboard"),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(TrainingRun)

@@ -1,4 +1,4 @@
-"""The tables: tweets and their labels, trained model versions, training runs, the retrain lock."""
+"""The tables: tweets, their annotations and agreed labels, model versions, runs, the lock."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ class Label(models.TextChoices):
     NEGATIVE = "negative", "negative"
     NEUTRAL = "neutral", "neutral"
     POSITIVE = "positive", "positive"
+
+
+class Review(models.TextChoices):
+    """Where a tweet stands when its annotators disagree (see services/annotation.py)."""
+
+    NONE = "", "no disagreement"
+    TIE = "tie", "disagreement, no majority: waiting for a reviewer"
+    MAJORITY = "majority", "disagreement, label by majority"
+    SETTLED = "settled", "settled by a reviewer"
 
 
 class TweetQuerySet(models.QuerySet):
@@ -53,6 +62,15 @@ class Tweet(models.Model):
     predicted_score = models.FloatField(null=True, blank=True, editable=False)
     uncertainty = models.FloatField(null=True, blank=True, editable=False)
     scored_by_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Several annotators: the label above is the agreed one, kept in step with the Annotation
+    # rows by services/annotation.py alone; the count is stored so the queue needs no join.
+    annotations_wanted = models.PositiveSmallIntegerField(
+        default=1, editable=False, help_text="Annotators asked to label this tweet (overlap)."
+    )
+    annotation_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    review = models.CharField(
+        max_length=8, choices=Review.choices, blank=True, default="", editable=False
+    )
 
     objects = TweetQuerySet.as_manager()
 
@@ -63,6 +81,11 @@ class Tweet(models.Model):
             models.Index(fields=["label"], name="tweets_label_idx"),
             models.Index(fields=["label", "uncertainty"], name="tweets_queue_idx"),
             models.Index(fields=["label", "predicted_score"], name="tweets_score_idx"),
+            models.Index(fields=["review"], name="tweets_review_idx"),
+        ]
+        permissions = [
+            ("settle_tweet", "Can settle annotators' disagreements and assign overlap"),
+            ("export_tweet", "Can export tweets to a file"),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +95,34 @@ class Tweet(models.Model):
         # The hash is derived data: keep it in step with the text however the row is saved.
         self.text_hash = text_hash(self.text)
         super().save(*args, **kwargs)
+
+
+class Annotation(models.Model):
+    """One person's label for one tweet; the tweet's own label is the agreed one."""
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="annotations")
+    # PROTECT: deleting an account would silently change agreed labels; deactivate it instead.
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    label = models.CharField(max_length=8, choices=Label.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tweet", "annotator"], name="annotation_once_per_person"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["annotator", "created_at"], name="annotation_progress_idx"),
+            models.Index(fields=["created_at"], name="annotation_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} for tweet {self.tweet_id}"
 
 
 class TrainingRun(models.Model):

@@ -180,3 +180,27 @@ def install_version(artifacts: TrainedArtifacts, model_dir: Path, *, activate: b
 def active_model(db, trained_artifacts, isolated_model_dir):
     """An active model version trained on the demo set."""
     return install_version(trained_artifacts, isolated_model_dir)
+
+
+PASSWORD = "pw-for-tests-123"
+
+
+@pytest.fixture
+def make_member(db, django_user_model):
+    """make_member("annotators", "ann") -> a staff user in that role's group (sentiment/roles.py).
+
+    The groups are (re)applied first: a transactional test's flush removes what the data
+    migration created.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from sentiment.roles import apply_roles
+
+    apply_roles(Group, Permission)
+
+    def make(role: str, username: str):
+        user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
+
+    return make

@@ -10,9 +10,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-import numpy as np
 from django.db import connections, transaction
 
+from sentiment.ml import sampling
 from sentiment.ml.artifacts import load_artifacts
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion, Tweet
@@ -59,8 +59,8 @@ def refresh_predictions(
 def _score(rows: list[tuple[int, str]], predictor: Predictor, version: int) -> int:
     proba = predictor.predict_proba([text for _, text in rows])
     scores = predictor.scores_from_proba(proba)
-    # Least confidence: 0 when the model is sure, highest when its top class barely wins.
-    uncertainty = np.round(1.0 - proba.max(axis=1), 4)
+    # The measure the annotation queue sorts by (and bench/active_learning.py simulates).
+    uncertainty = sampling.uncertainty(proba)
     tweets = [
         Tweet(pk=pk, predicted_score=float(s), uncertainty=float(u), scored_by_version=version)
         for (pk, _), s, u in zip(rows, scores, uncertainty, strict=True)

@@ -1,0 +1,22 @@
+"""Pages added to the Django admin: annotation, agreement, import/export, model dashboard.
+
+Each view is thin: it checks the permission, parses the request and calls the service layer.
+They are mounted by `sentiment/admin.py` (get_urls) behind `admin_site.admin_view`, which
+requires a logged-in staff user and protects POSTs against CSRF.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+
+def require(request: HttpRequest, *permissions: str) -> None:
+    if not all(request.user.has_perm(p) for p in permissions):
+        raise PermissionDenied
+
+
+def admin_context(request: HttpRequest, title: str, **extra) -> dict:
+    """What the admin's base template needs (site header, user links, sidebar)."""
+    return {**admin.site.each_context(request), "title": title, **extra}

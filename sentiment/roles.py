@@ -1,0 +1,64 @@
+"""The three roles, as Django groups with exact permissions (see docs/annotation.md).
+
+- annotators label tweets: view and change tweets (the label only; see TweetAdmin) and view
+  their own annotations. Nothing else: no deleting, no models, no users, no tokens.
+- reviewers also settle disagreements and assign overlap (`settle_tweet`), import tweet files
+  (`add_tweet`), export them (`export_tweet`), and read the model's versions, runs and history
+  (the model dashboard).
+- admins have every permission of this project's apps and of user accounts.
+
+The data migration 0004 creates the groups; `python manage.py setup_roles` puts them back to
+these definitions (for instance after an app with new permissions is installed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ANNOTATORS, REVIEWERS, ADMINS = "annotators", "reviewers", "admins"
+
+_ANNOTATOR_PERMISSIONS = [
+    "sentiment.view_tweet",
+    "sentiment.change_tweet",
+    "sentiment.view_annotation",
+]
+_REVIEWER_PERMISSIONS = [
+    *_ANNOTATOR_PERMISSIONS,
+    "sentiment.settle_tweet",
+    "sentiment.add_tweet",
+    "sentiment.export_tweet",
+    "sentiment.view_modelversion",
+    "sentiment.view_trainingrun",
+    "sentiment.view_activation",
+]
+# Every permission of these apps, whatever models they have when the roles are applied. Not
+# the admin app's: nobody may edit or delete the history (LogEntry) through a role.
+ADMIN_APPS = ("sentiment", "auth", "authtoken")
+
+ROLES: dict[str, list[str]] = {
+    ANNOTATORS: _ANNOTATOR_PERMISSIONS,
+    REVIEWERS: _REVIEWER_PERMISSIONS,
+}
+
+
+def apply_roles(group_model: Any, permission_model: Any) -> dict[str, int]:
+    """Create or reset the three groups; returns the number of permissions of each.
+
+    Takes the models as arguments so that a migration can pass its historical ones.
+    """
+    counts = {}
+    for name, perms in ROLES.items():
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.set(wanted)
+        counts[name] = len(wanted)
+    admins, _ = group_model.objects.get_or_create(name=ADMINS)
+    everything = permission_model.objects.filter(content_type__app_label__in=ADMIN_APPS)
+    admins.permissions.set(everything)
+    counts[ADMINS] = everything.count()
+    return counts
