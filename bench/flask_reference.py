@@ -26,7 +26,7 @@ def predict():
     tweets = request.get_json()["tweets"]
     probabilities = model.predict_proba(vectorizer.transform(tweets))
     scores = {}
-    for tweet, p in zip(tweets, probabilities):
+    for tweet, p in zip(tweets, probabilities):  # noqa: B905 - as the old project wrote it
         positive = p[classes.index("positive")] if "positive" in classes else 0.0
         negative = p[classes.index("negative")] if "negative" in classes else 0.0
         scores[tweet] = round(float(positive - negative), 4)

@@ -28,9 +28,10 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from docsection import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "scale"
@@ -108,8 +109,11 @@ def timed(env: dict[str, str], args: list[str], label: str) -> dict:
     # RUSAGE_CHILDREN keeps the largest child so far: report it only when this one set it.
     peak = peak_kb / 1024 if peak_kb > before else None
     print(f"{label}: {seconds:.1f} s, peak {peak or 0:.0f} MiB", flush=True)
-    return {"seconds": round(seconds, 1), "peak_mib": round(peak) if peak else None,
-            "output": result.stdout}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_mib": round(peak) if peak else None,
+        "output": result.stdout,
+    }
 
 
 def manage(env: dict[str, str], *args: str, label: str) -> dict:
@@ -205,18 +209,9 @@ def main() -> None:
 
 
 def update_doc(size: int, results: dict) -> None:
-    begin, end = f"<!-- scale-{size}:begin -->", f"<!-- scale-{size}:end -->"
     body = f"Measured {time.strftime('%Y-%m-%d')} by `bench/scale.py --labelled {size}`:\n\n"
     body += "```json\n" + json.dumps(results, indent=2) + "\n```\n"
-    text = DOC.read_text(encoding="utf-8") if DOC.is_file() else "# Scaling\n"
-    if begin not in text:
-        text += f"\n{begin}\n{end}\n"
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    fd, tmp = tempfile.mkstemp(dir=DOC.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"{head}{begin}\n{body}{end}{tail}")
-    os.replace(tmp, DOC)
+    replace_section(DOC, f"scale-{size}", body, title="Scaling")
 
 
 if __name__ == "__main__":

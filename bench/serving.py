@@ -27,10 +27,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from docsection import replace_section
 
 # One thread per numerical library: each server gets one core, and so does the in-process limit.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -39,7 +40,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "serving"
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- serving:begin -->", "<!-- serving:end -->"
 LUA = """
 local bodies, i = {}, 0
 function init(args)
@@ -131,7 +131,11 @@ def in_process(folder: Path, batch_file: Path, single_file: Path) -> dict:
     command = [sys.executable, __file__, "--in-process", str(folder), str(batch_file)]
     result = subprocess.run(
         ["taskset", "-c", "0", *command, str(single_file)],
-        cwd=ROOT, env=sh_env(), capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=sh_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode:
         sys.exit(f"in-process measurement failed:\n{result.stderr}")
@@ -371,16 +375,9 @@ def render(results: dict, limit: dict, described: str, duration: int, rounds: in
 
 
 def update_doc(report: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.is_file() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
     stamp = time.strftime("%Y-%m-%d")
-    fd, tmp = tempfile.mkstemp(dir=DOC.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"{head}{BEGIN}\nMeasured {stamp} by `bench/serving.py`.\n\n{report}\n{END}{tail}")
-    os.replace(tmp, DOC)
+    body = f"Measured {stamp} by `bench/serving.py`.\n\n{report}"
+    replace_section(DOC, "serving", body, title="Benchmarks")
 
 
 if __name__ == "__main__":

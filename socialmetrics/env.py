@@ -47,25 +47,19 @@ class Env:
         )
 
     def int(self, name: str, default: int, *, minimum: int = 0) -> int:
-        value = self.get(name)
-        if value is None or value.strip() == "":
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
-        if number < minimum:
-            raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
-        return number
+        return self._number(name, default, minimum, int, "a whole number")
 
     def float(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        return self._number(name, default, minimum, float, "a number")
+
+    def _number(self, name, default, minimum, kind, described: str):
         value = self.get(name)
         if value is None or value.strip() == "":
             return default
         try:
-            number = float(value)
+            number = kind(value)
         except ValueError:
-            raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+            raise ImproperlyConfigured(f"{name}={value!r} is not {described}") from None
         if number < minimum:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
         return number

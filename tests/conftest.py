@@ -97,28 +97,26 @@ def demo_rows() -> list[tuple[str, str]]:
         return [(row["text"], row["label"]) for row in csv.DictReader(fh)]
 
 
-@pytest.fixture
-def demo_tweets(db, demo_rows):
+def store_demo(rows: list[tuple[str, str]]) -> int:
     """The demo set in the tweets table, as `import_tweets` would store it."""
     from sentiment.models import Tweet
 
     Tweet.objects.bulk_create(
         Tweet(text=text, text_hash=text_hash(text), label=label, source="demo")
-        for text, label in demo_rows
+        for text, label in rows
     )
-    return len(demo_rows)
+    return len(rows)
+
+
+@pytest.fixture
+def demo_tweets(db, demo_rows):
+    return store_demo(demo_rows)
 
 
 @pytest.fixture
 def demo_tweets_committed(transactional_db, demo_rows):
     """The demo set, committed so that a server or command in a subprocess sees it."""
-    from sentiment.models import Tweet
-
-    Tweet.objects.bulk_create(
-        Tweet(text=text, text_hash=text_hash(text), label=label, source="demo")
-        for text, label in demo_rows
-    )
-    return len(demo_rows)
+    return store_demo(demo_rows)
 
 
 @dataclass(frozen=True)
