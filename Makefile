@@ -47,14 +47,18 @@ clean:  ## Remove the virtualenv and local state (database, models, logs)
 
 # --- environment --------------------------------------------------------------------------
 
-$(VENV)/.runtime: requirements.txt | system-deps
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+$(VENV)/.runtime: requirements.txt requirements-data.txt | system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -r requirements-data.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | system-deps
+$(VENV)/.dev: requirements.txt requirements-data.txt requirements-dev.txt | system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	$(PIP) --no-deps -r requirements-data.txt
 	touch $(VENV)/.runtime $@
 
 # mysqlclient compiles against the MySQL/MariaDB client headers.

@@ -1,46 +1,285 @@
-"""The whole text-to-features chain, saved as tfidf_vectorizer.pkl."""
+"""The whole text -> features chain of the sentiment model.
+
+``TweetVectorizer`` tokenises each tweet once (``normalize.tokenize``) and concatenates:
+
+* TF-IDF of word 1-2-grams over the normalised tokens (negation-marked, placeholders,
+  emoticons, emoji) plus the emphasis flags (``ELONG``, ``ALLCAPS``);
+* optionally TF-IDF of character n-grams within words (robust to typos and inflection);
+* the lexicon prior features of ``lexicon.LexiconFeatures``.
+
+Feature names stay readable for explanations: ``"good"``, ``"not good"``, ``"like_NEG"``,
+``"😂"``, ``"char: goo"``, ``"lex:compound"``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-from sentiment.ml.normalize import normalize
+from .lexicon import LexiconFeatures
+from .normalize import NEG_SUFFIX, Tokens, tokenize
+
+# Below this many texts a process pool costs more (start-up, shipping the vocabulary) than
+# it saves.
+PARALLEL_MIN_TEXTS = 20_000
+_CHUNK = 10_000
+
+
+def word_grams(doc: Tokens, ngram_range: tuple[int, int] = (1, 2), flags: bool = True) -> list[str]:
+    """Word n-grams of a tokenised tweet, then its flags (flags never enter n-grams)."""
+    words = doc.words
+    lo, hi = ngram_range
+    grams = list(words) if lo == 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    if flags:
+        grams.extend(doc.flags)
+    return grams
+
+
+def char_grams(word: str, ngram_range: tuple[int, int]) -> list[str]:
+    """Character n-grams of one word padded with spaces, like sklearn's ``char_wb``."""
+    padded = f" {word} "
+    size = len(padded)
+    lo, hi = ngram_range
+    return [padded[i : i + n] for n in range(lo, min(hi, size) + 1) for i in range(size - n + 1)]
+
+
+class CharNgrams(TransformerMixin, BaseEstimator):
+    """TF-IDF of character n-grams within words, computed through the words.
+
+    A document's n-gram counts are its word counts times a (word x n-gram) matrix, so the
+    n-grams of each distinct word are generated once, not once per occurrence: a sparse
+    product replaces a pure-Python loop over every character of every tweet (about 10x
+    faster than ``TfidfVectorizer(analyzer="char_wb")``). Only lower-case words are used;
+    placeholders, emoji and punctuation already are word features.
+    """
+
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (2, 5),
+        min_df: int = 3,
+        max_features: int | None = None,
+        sublinear_tf: bool = True,
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+
+    @staticmethod
+    def _word_counts(
+        docs: Sequence[Tokens], known: dict[str, int], new: dict[str, int]
+    ) -> sp.csr_matrix:
+        indptr, indices = [0], []
+        offset = len(known)
+        for doc in docs:
+            for word in doc.words:
+                word = word.removesuffix(NEG_SUFFIX)
+                if word.islower():
+                    index = known.get(word)
+                    indices.append(
+                        new.setdefault(word, offset + len(new)) if index is None else index
+                    )
+            indptr.append(len(indices))
+        counts = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, indptr),
+            shape=(len(docs), offset + len(new)),
+        )
+        counts.sum_duplicates()
+        return counts
+
+    def _gram_matrix(
+        self, words: Sequence[str], vocabulary: dict[str, int], grow: bool
+    ) -> sp.csr_matrix:
+        indptr, indices = [0], []
+        for word in words:
+            for gram in char_grams(word, self.ngram_range):
+                index = (
+                    vocabulary.setdefault(gram, len(vocabulary)) if grow else vocabulary.get(gram)
+                )
+                if index is not None:
+                    indices.append(index)
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, indptr),
+            shape=(len(words), len(vocabulary)),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def fit(self, docs: Sequence[Tokens], y: object = None) -> CharNgrams:
+        self.fit_transform(docs)
+        return self
+
+    def fit_transform(self, docs: Sequence[Tokens], y: object = None) -> sp.csr_matrix:
+        words: dict[str, int] = {}
+        counts = self._word_counts(docs, {}, words)
+        vocabulary: dict[str, int] = {}
+        matrix = self._gram_matrix(list(words), vocabulary, grow=True)
+        X = (counts @ matrix).tocsr()
+        doc_freq = np.bincount(X.indices, minlength=X.shape[1])
+        keep = np.flatnonzero(doc_freq >= self.min_df)
+        if self.max_features is not None and len(keep) > self.max_features:
+            keep = np.sort(keep[np.argsort(-doc_freq[keep], kind="stable")[: self.max_features]])
+        names = np.array(list(vocabulary), dtype=object)[keep]
+        self.vocabulary_ = {gram: i for i, gram in enumerate(names)}
+        # Cache the n-grams of words seen in 2+ tweets; rarer words are recomputed when met.
+        frequent = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= 2)
+        self.words_ = {w: i for i, w in enumerate(np.array(list(words), dtype=object)[frequent])}
+        self.matrix_ = matrix[frequent][:, keep].tocsr()
+        X = X[:, keep]
+        self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(X)
+        return self.tfidf_.transform(X)
+
+    def transform(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
+        new: dict[str, int] = {}
+        counts = self._word_counts(docs, self.words_, new)
+        matrix = sp.vstack(
+            [self.matrix_, self._gram_matrix(list(new), self.vocabulary_, grow=False)],
+            format="csr",
+        )
+        return self.tfidf_.transform((counts @ matrix).tocsr())
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array(["char:" + gram for gram in self.vocabulary_], dtype=object)
+
+
+def _tokenize_chunk(texts: Sequence[str], negation: bool, accents: bool) -> list[Tokens]:
+    return [tokenize(t, negation=negation, accents=accents) for t in texts]
+
+
+def _transform_chunk(vectorizer: TweetVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
+    return vectorizer._transform_docs(vectorizer._tokenize(texts, parallel=False))
 
 
 class TweetVectorizer(TransformerMixin, BaseEstimator):
-    """Word and character n-gram TF-IDF over normalised tweets."""
+    """Tweets -> sparse float32 feature matrix (see the module docstring).
 
-    def __init__(self, min_df: int = 1) -> None:
+    ``min_df`` and ``max_features`` bound the word vocabulary, ``char_*`` the character one
+    (``char_ngrams=None`` disables character n-grams); ``lexicon_scale=0`` disables the
+    lexicon prior; ``n_jobs`` processes tokenise and transform large inputs.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_ngrams: tuple[int, int] = (1, 2),
+        min_df: int = 2,
+        max_features: int | None = None,
+        sublinear_tf: bool = True,
+        char_ngrams: tuple[int, int] | None = None,
+        char_min_df: int = 3,
+        char_max_features: int | None = None,
+        lexicon_scale: float = 1.0,
+        negation: bool = True,
+        accents: bool = True,
+        flags: bool = True,
+        n_jobs: int = 1,
+    ) -> None:
+        self.word_ngrams = word_ngrams
         self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.char_ngrams = char_ngrams
+        self.char_min_df = char_min_df
+        self.char_max_features = char_max_features
+        self.lexicon_scale = lexicon_scale
+        self.negation = negation
+        self.accents = accents
+        self.flags = flags
+        self.n_jobs = n_jobs
 
-    def fit(self, texts: Iterable[str], y: object = None) -> TweetVectorizer:
-        docs = [normalize(t) for t in texts]
-        self.word_ = TfidfVectorizer(
-            ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True, dtype=np.float32
-        ).fit(docs)
-        self.char_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 4),
-            min_df=self.min_df,
-            sublinear_tf=True,
-            dtype=np.float32,
-        ).fit(docs)
+    def _parallel(self, n_texts: int) -> bool:
+        return self.n_jobs != 1 and n_texts >= PARALLEL_MIN_TEXTS
+
+    def _tokenize(self, texts: Sequence[str], parallel: bool = True) -> list[Tokens]:
+        texts = list(texts)
+        if not (parallel and self._parallel(len(texts))):
+            return _tokenize_chunk(texts, self.negation, self.accents)
+        chunks = Parallel(n_jobs=self.n_jobs)(
+            delayed(_tokenize_chunk)(texts[i : i + _CHUNK], self.negation, self.accents)
+            for i in range(0, len(texts), _CHUNK)
+        )
+        return [doc for chunk in chunks for doc in chunk]
+
+    def fit(self, texts: Sequence[str], y: object = None) -> TweetVectorizer:
+        self.fit_transform(texts)
         return self
 
-    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        docs = [normalize(t) for t in texts]
-        return sp.hstack([self.word_.transform(docs), self.char_.transform(docs)], format="csr")
+    def fit_transform(self, texts: Sequence[str], y: object = None) -> sp.csr_matrix:
+        docs = self._tokenize(texts)
+        analyzer = functools.partial(word_grams, ngram_range=self.word_ngrams, flags=self.flags)
+        self.word_ = TfidfVectorizer(
+            analyzer=analyzer,
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float32,
+        )
+        parts = [self.word_.fit_transform(docs)]
+        self.char_ = None
+        if self.char_ngrams:
+            self.char_ = CharNgrams(
+                ngram_range=self.char_ngrams,
+                min_df=self.char_min_df,
+                max_features=self.char_max_features,
+                sublinear_tf=self.sublinear_tf,
+            )
+            parts.append(self.char_.fit_transform(docs))
+        self.lexicon_ = None
+        if self.lexicon_scale:
+            self.lexicon_ = LexiconFeatures(scale=self.lexicon_scale).fit(docs)
+            parts.append(sp.csr_matrix(self.lexicon_.transform(docs)))
+        self.n_features_out_ = sum(p.shape[1] for p in parts)
+        return sp.hstack(parts, format="csr", dtype=np.float32)
+
+    def _transform_docs(self, docs: list[Tokens]) -> sp.csr_matrix:
+        parts = [self.word_.transform(docs)]
+        if self.char_ is not None:
+            parts.append(self.char_.transform(docs))
+        if self.lexicon_ is not None:
+            parts.append(sp.csr_matrix(self.lexicon_.transform(docs)))
+        return sp.hstack(parts, format="csr", dtype=np.float32)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        texts = list(texts)
+        if not self._parallel(len(texts)):
+            return self._transform_docs(self._tokenize(texts, parallel=False))
+        # Large chunks: every task ships the fitted vocabulary to its worker once.
+        step = -(-len(texts) // (4 * self.n_jobs))
+        chunks = Parallel(n_jobs=self.n_jobs)(
+            delayed(_transform_chunk)(self, texts[i : i + step]) for i in range(0, len(texts), step)
+        )
+        return sp.vstack(chunks, format="csr")
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.concatenate(
-            [self.word_.get_feature_names_out(), self.char_.get_feature_names_out()]
-        )
+        names = [self.word_.get_feature_names_out()]
+        if self.char_ is not None:
+            names.append(self.char_.get_feature_names_out())
+        if self.lexicon_ is not None:
+            names.append(self.lexicon_.get_feature_names_out())
+        return np.concatenate(names).astype(object)
 
 
-def build_vectorizer(n_samples: int) -> TweetVectorizer:
-    return TweetVectorizer(min_df=1 if n_samples < 10_000 else 2)
+def build_vectorizer(n_samples: int, n_jobs: int = 1) -> TweetVectorizer:
+    """The product's unfitted vectorizer, with its size scaled to the training set.
+
+    Small sets (under 20k tweets) keep every word and add character n-grams, which recover
+    inflections and typos when words are too rare to learn (+3 to +4 points of macro recall
+    on 2k French tweets). Larger sets see enough words for the n-grams to add little, while
+    they would triple the matrix size, the training time and the prediction latency. From
+    300k tweets on, rarer n-grams are dropped and the vocabulary is capped, so that a
+    million tweets fit in the time and memory budget.
+    """
+    if n_samples < 20_000:
+        return TweetVectorizer(min_df=1, char_ngrams=(2, 5), char_min_df=2, n_jobs=n_jobs)
+    if n_samples < 300_000:
+        return TweetVectorizer(min_df=2, n_jobs=n_jobs)
+    return TweetVectorizer(min_df=3, max_features=2_000_000, n_jobs=n_jobs)

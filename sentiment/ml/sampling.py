@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from sentiment.ml.normalize import normalize
+from sentiment.ml.normalize import plain_text, tokenize
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -42,7 +42,8 @@ def uncertainty(proba: np.ndarray) -> np.ndarray:
 
 def shingles(text: str) -> frozenset[str]:
     """The tweet's word bigrams after normalisation (links, mentions, numbers, case, "RT")."""
-    words = _NOT_WORD.sub(" ", _RETWEET.sub(" ", normalize(text))).split()
+    normal = plain_text(tokenize(text, negation=False)).lower()
+    words = _NOT_WORD.sub(" ", _RETWEET.sub(" ", normal)).split()
     if len(words) < 2:
         return frozenset(words)
     return frozenset(f"{a} {b}" for a, b in pairwise(words))
