@@ -134,7 +134,9 @@ def reset_database(env: dict[str, str], database_url: str) -> None:
 ADMIN_TIMING = """
 import statistics, time
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 User = get_user_model()
 user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
     "bench", password="bench-only-password")
@@ -143,15 +145,29 @@ client.force_login(user)
 result = {}
 for name, url in (("tweet list", "/admin/sentiment/tweet/"),
                   ("?labeled=no", "/admin/sentiment/tweet/?labeled=no"),
-                  ("annotation view", "/admin/sentiment/tweet/annotate/")):
+                  ("annotation view", "/admin/sentiment/tweet/annotate/"),
     client.get(url)  # warm caches once
     times = []
     for _ in range(5):
         start = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - start)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    plans = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if "`tweets`" in sql and sql.startswith("SELECT") and connection.vendor == "mysql":
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql)
+                columns = [c[0] for c in cursor.description]
+                for row in cursor.fetchall():
+                    plan = dict(zip(columns, row))
+                    plans.append({"sql": sql[:160], "key": plan.get("key"),
+                                  "rows": plan.get("rows"), "extra": plan.get("Extra")})
     result[name] = {"status": response.status_code,
-                    "median_s": round(statistics.median(times), 3)}
+                    "median_s": round(statistics.median(times), 3),
+                    "queries": len(captured.captured_queries), "plans": plans}
 print("RESULT", json.dumps(result))
 """
 

@@ -19,6 +19,7 @@ from sentiment.admin_views import dashboard as dashboard_views
 from sentiment.admin_views import files as file_views
 from sentiment.ml.data import text_hash
 from sentiment.models import Activation, Annotation, Label, ModelVersion, TrainingRun, Tweet
+from sentiment.paginators import LargeTablePaginator
 from sentiment.services import annotation, scoring, versions
 from sentiment.services import tweets as tweet_service
 
@@ -113,8 +114,9 @@ class TweetAdmin(admin.ModelAdmin):
         _overlap_action(3),
     ]
     list_per_page = 50
-    # Counting every row of a large table on each page load is slow: show "Show all" instead.
+    # Counting every row of a large table on each page load is slow (see paginators.py).
     show_full_result_count = False
+    paginator = LargeTablePaginator
 
     @admin.display(description="text")
     def short_text(self, tweet: Tweet) -> str:

@@ -82,6 +82,8 @@ class Tweet(models.Model):
             models.Index(fields=["label", "uncertainty"], name="tweets_queue_idx"),
             models.Index(fields=["label", "predicted_score"], name="tweets_score_idx"),
             models.Index(fields=["review"], name="tweets_review_idx"),
+            # The admin's source filter lists the distinct sources: a loose index scan.
+            models.Index(fields=["source"], name="tweets_source_idx"),
         ]
         permissions = [
             ("settle_tweet", "Can settle annotators' disagreements and assign overlap"),
