@@ -145,7 +145,7 @@ client.force_login(user)
 result = {}
 for name, url in (("tweet list", "/admin/sentiment/tweet/"),
                   ("?labeled=no", "/admin/sentiment/tweet/?labeled=no"),
-                  ("annotation view", "/admin/sentiment/tweet/annotate/"),
+                  ("annotation view", "/admin/sentiment/tweet/annotate/")):
     client.get(url)  # warm caches once
     times = []
     for _ in range(5):
@@ -202,7 +202,9 @@ def main() -> None:
         options.data_dir, options.labelled, options.unlabelled
     )
     env = env_for(options.database_url)
-    results: dict[str, object] = {"labelled": options.labelled, "unlabelled": options.unlabelled}
+    previous = WORK / f"results-{options.labelled}.json"
+    results: dict[str, object] = json.loads(previous.read_text()) if previous.is_file() else {}
+    results.update(labelled=options.labelled, unlabelled=options.unlabelled)
     if "import" in options.steps:
         reset_database(env, options.database_url)
         results["import_labelled"] = manage(
@@ -225,9 +227,54 @@ def main() -> None:
 
 
 def update_doc(size: int, results: dict) -> None:
-    body = f"Measured {time.strftime('%Y-%m-%d')} by `bench/scale.py --labelled {size}`:\n\n"
-    body += "```json\n" + json.dumps(results, indent=2) + "\n```\n"
-    replace_section(DOC, f"scale-{size}", body, title="Scaling")
+    """The growth table from every size measured so far, and this size's query plans."""
+    measured = sorted(
+        (json.loads(path.read_text()) for path in WORK.glob("results-*.json")),
+        key=lambda r: r["labelled"],
+    )
+
+    def cell(result: dict, *keys: str) -> str:
+        for key in keys:
+            result = result.get(key) if isinstance(result, dict) else None
+        return "–" if result is None else str(result)
+
+    rows = [
+        "| labelled + unlabelled | import labelled (s) | import unlabelled (s) | import peak (MiB) "
+        "| retrain (s) | retrain peak (MiB) | tweet list (s) | ?labeled=no (s) "
+        "| annotation view (s) | rescoring (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in measured:
+        rows.append(
+            f"| {r['labelled']:,} + {r['unlabelled']:,} "
+            f"| {cell(r, 'import_labelled', 'seconds')} "
+            f"| {cell(r, 'import_unlabelled', 'seconds')} "
+            f"| {cell(r, 'import_labelled', 'peak_mib')} "
+            f"| {cell(r, 'retrain', 'seconds')} | {cell(r, 'retrain', 'peak_mib')} "
+            f"| {cell(r, 'admin', 'tweet list', 'median_s')} "
+            f"| {cell(r, 'admin', '?labeled=no', 'median_s')} "
+            f"| {cell(r, 'admin', 'annotation view', 'median_s')} "
+            f"| {cell(r, 'refresh', 'seconds')} |"
+        )
+    body = (
+        f"Last run {time.strftime('%Y-%m-%d')}; admin pages are the median of 5 requests; "
+        "peak memory is the maximum RSS of the command's process.\n\n" + "\n".join(rows)
+    )
+    replace_section(DOC, "growth", body, title="Scaling")
+    plans = results.get("admin", {})
+    if plans:
+        lines = [
+            f"Query plans of the admin pages at {size:,} labelled tweets (EXPLAIN; `rows` is "
+            "the optimizer's estimate of matching rows, which a LIMIT stops reading early):",
+            "",
+        ]
+        for page, info in plans.items():
+            for plan in info.get("plans", []):
+                lines.append(
+                    f"- {page}: key `{plan['key']}`, ~{plan['rows']} rows examined, "
+                    f"{plan['extra'] or 'no extra step'} — `{plan['sql'][:110]}…`"
+                )
+        replace_section(DOC, f"plans-{size}", "\n".join(lines), title="Scaling")
 
 
 if __name__ == "__main__":
