@@ -326,6 +326,7 @@ def _finish_failed(run: TrainingRun, reason: str, attempts: int = 3) -> None:
     """Record the failure; if the database is away, retry briefly, then leave it to the next
     run, which marks this one as interrupted."""
     for attempt in range(attempts):
+        locks.drop_broken_connection()
         try:
             TrainingRun.objects.filter(pk=run.pk).update(
                 status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=reason
