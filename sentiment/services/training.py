@@ -284,12 +284,17 @@ def _save(fit, metrics: dict, train_counts: dict, eval_counts: dict, decision: D
         gate_message=decision.message,
     )
     version.directory = f"v{version.pk:04d}-{timezone.now():%Y%m%d-%H%M%S}"
-    checksums = save_artifacts(
-        versions.version_path(version),
-        fit.vectorizer,
-        fit.classifier,
-        {"version": version.pk, "labels": sorted(train_counts), "train_counts": train_counts},
-    )
+    try:
+        checksums = save_artifacts(
+            versions.version_path(version),
+            fit.vectorizer,
+            fit.classifier,
+            {"version": version.pk, "labels": sorted(train_counts), "train_counts": train_counts},
+        )
+    except ArtifactError:
+        # Nothing was written (a full disk, a read-only folder): no version to list or serve.
+        version.delete()
+        raise
     version.model_sha256 = checksums.model_sha256
     version.vectorizer_sha256 = checksums.vectorizer_sha256
     version.status = ModelVersion.Status.READY if decision.passed else ModelVersion.Status.REJECTED
