@@ -17,7 +17,7 @@ from schemathesis import GenerationMode
 
 from tests.conftest import install_version
 
-EXAMPLES_PER_OPERATION = 150
+EXAMPLES_PER_OPERATION = 1000
 
 # The WSGI application gunicorn serves, called in process: schemathesis's pytest fixture
 # loader does not work with this pytest, so the schema is fetched once, at collection.

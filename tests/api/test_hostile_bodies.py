@@ -195,7 +195,7 @@ HOSTILE = [
         "no Content-Type", b'{"tweets": ["a"]}', 415, "unsupported_media_type", content_type=None
     ),
     Hostile(
-        "a gzip bomb (50 MB compressed)",
+        "a gzip bomb (50 MB once inflated)",
         gzip_bomb,
         415,
         "unsupported_content_encoding",
