@@ -19,9 +19,11 @@ def test_every_line_gunicorn_and_django_write_is_json_with_request_fields(
     with gunicorn(subprocess_env, tmp_path / "gunicorn.log") as server:
         post_json(server.url + "/api/predict", {"tweets": ["so happy today"]})
         get(server.url + "/api/nothing-here", headers={"User-Agent": "probe/1.0"})
-        lines = server.log_text().splitlines()
 
-    records = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    # Read once the server has stopped: an access record is written after its response.
+    records = [
+        json.loads(line) for line in server.log_text().splitlines()
+    ]  # fails on any line that is not JSON
     assert all({"timestamp", "level", "logger", "message", "pid"} <= set(r) for r in records)
     predict = next(r for r in records if r["logger"] == "gunicorn.access" and r["method"] == "POST")
     assert predict["path"] == "/api/predict"

@@ -51,6 +51,12 @@ def test_predict_goes_on_answering_while_the_database_is_away(
 
     with gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
         predict = server.url + "/api/predict"
+        # Each worker loads the model once it has booted: a worker that started while the
+        # database was away could not know which version to load.
+        wait_for(
+            lambda: server.log_text().count(f"serving model version {first.pk}") == 2,
+            what="both workers to load the model",
+        )
         database.cut()
         time.sleep(1.5)  # several reload checks meet the missing database
 
