@@ -4,7 +4,6 @@ exactly the bytes a test wants (chunked bodies, lying headers) and reads whateve
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -179,11 +178,3 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
