@@ -35,9 +35,3 @@ class CachedTokenAuthentication(TokenAuthentication):
                 self._remembered.clear()
             self._remembered[key] = (now + settings.API_TOKEN_CACHE_SECONDS, result)
         return result
-
-    @classmethod
-    def forget_all(cls) -> None:
-        """Drop every remembered key (tests, and after a token is revoked in this process)."""
-        with cls._lock:
-            cls._remembered.clear()

@@ -27,7 +27,7 @@ EXTRA_VALUES = 64
 # A string (closing quote optional, so that an unterminated one ends the scan instead of being
 # tried again from every later quote: linear time), or a character that starts a container or
 # separates values outside strings. Possessive quantifiers: no backtracking.
-_TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"?|[\[{,]')
+_TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"?|[\[{,]', re.DOTALL)
 
 
 class ORJSONParser(BaseParser):
