@@ -10,7 +10,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench system-deps clean
+.PHONY: help run serve test lint format bench load-test system-deps clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -41,6 +41,9 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 bench: $(VENV)/.dev  ## Benchmarks (uses ../shared/data when present); results in docs/
 	$(PY) bench/accuracy.py
 	$(PY) bench/active_learning.py
+
+load-test: $(VENV)/.dev  ## 65 s of load through a retrain, on MariaDB at 127.0.0.1; results in docs/
+	$(PY) bench/load_test.py
 
 clean:  ## Remove the virtualenv and local state (database, models, logs)
 	rm -rf $(VENV) var

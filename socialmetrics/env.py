@@ -15,6 +15,8 @@ from dotenv import dotenv_values
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# The periods Django REST framework's throttles understand (it reads the first letter).
+_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
 
 
 class Env:
@@ -63,6 +65,25 @@ class Env:
         if number < minimum:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
         return number
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.str(name, default).strip().lower()
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}")
+        return value
+
+    def rate(self, name: str, default: str) -> str | None:
+        """A request rate in Django REST framework's form (`600/minute`), or None for `off`."""
+        value = self.str(name, default).strip().lower()
+        if value in _FALSE:
+            return None
+        number, _, period = value.partition("/")
+        if not number.isdigit() or int(number) < 1 or period not in _PERIODS:
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not a rate: use a count per second, minute, hour or day "
+                "like 600/minute, or off"
+            )
+        return value
 
     def list(self, name: str, default: list[str]) -> list[str]:
         value = self.get(name)

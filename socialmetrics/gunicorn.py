@@ -9,6 +9,11 @@ GUNICORN_TIMEOUT (seconds, default 60).
 import multiprocessing
 import os
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialmetrics.settings")
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Scoring is CPU-bound: one synchronous worker per core uses the machine without oversubscribing.
 workers = int(os.environ.get("WORKERS") or multiprocessing.cpu_count())
@@ -17,6 +22,33 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+# gunicorn's control socket (for `gunicornc`) has one default path per user, which every server
+# on the host would share (tests and the load test start several): nothing here uses it.
+control_socket_disable = True
+
+try:
+    log_format = settings.LOG_FORMAT
+except ImproperlyConfigured:
+    log_format = "plain"  # the workers fail to start and say why; no JSON to set up
+
+if log_format == "json":
+    # gunicorn's own messages and its access log (one record per request, with the status,
+    # duration and model version as fields) in the same JSON lines on stderr as Django's.
+    logconfig_dict = {
+        "formatters": {"json": {"()": "socialmetrics.logformat.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            name: {"level": "INFO", "handlers": ["stderr"], "propagate": False}
+            for name in ("gunicorn.error", "gunicorn.access")
+        },
+    }
 
 
 def post_worker_init(worker):

@@ -40,6 +40,40 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# --- HTTPS ----------------------------------------------------------------------------------
+# TLS usually ends at a reverse proxy in front of gunicorn, which goes on answering plain HTTP
+# on 127.0.0.1: redirecting and HSTS are therefore switched on by the environment, not here.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# The header a proxy sets to say the client spoke HTTPS, e.g. X-Forwarded-Proto. Only behind a
+# proxy that always sets it: a client could otherwise claim HTTPS itself.
+_proxy_ssl_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Browsers send secure cookies over HTTPS only. Off in development, so that the admin works on
+# http://127.0.0.1 (`make run`); DJANGO_SECURE_COOKIES=0 does the same for a server without TLS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", not DEBUG)
+
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_SSL_REDIRECT:
+    # W008: the redirect to HTTPS belongs to the TLS proxy; DJANGO_SECURE_SSL_REDIRECT=1 turns
+    # it on here too.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
+if not SECURE_HSTS_SECONDS:
+    # W004: HSTS is a promise that the host name always has a valid certificate; it is made by
+    # whoever runs the proxy, with DJANGO_SECURE_HSTS_SECONDS (or by the proxy itself).
+    SILENCED_SYSTEM_CHECKS.append("security.W004")
+elif not SECURE_HSTS_PRELOAD:
+    # W021: preloading is a commitment to browsers' built-in lists, hard to take back: opt-in
+    # with DJANGO_SECURE_HSTS_PRELOAD=1.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    # W005: other host names under the same domain may not all serve HTTPS; opt-in with
+    # DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=1.
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -50,6 +84,9 @@ INSTALLED_APPS = [
     # Before django_crontab: its `crontab` command is extended by sentiment's.
     "sentiment",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_crontab",
 ]
 
@@ -137,18 +174,95 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- API ------------------------------------------------------------------------------------
 
+# `open` (the default, as the old project was): anyone may call the API, and no request pays
+# for an authentication lookup. `token`: predict and model need `Authorization: Token <key>`
+# (tokens are made in the admin or with `manage.py api_token USER`); health and docs stay open.
+API_AUTH = env.choice("API_AUTH", "open", ("open", "token"))
+# Seconds a server process remembers a checked token, so that predict makes no database query;
+# a revoked token keeps working for at most this long.
+API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", 60.0)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["sentiment.api.rendering.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["sentiment.api.rendering.ORJSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": (
+        ["sentiment.api.authentication.CachedTokenAuthentication"] if API_AUTH == "token" else []
+    ),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "EXCEPTION_HANDLER": "sentiment.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # How many proxies in front of the server append to X-Forwarded-For: the client address
+    # that rate limits count is the one the outermost trusted proxy saw. 0 (the default) uses
+    # the connection's address, which a client cannot forge.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", 0),
 }
+
+# Rate limits on /api/predict in Django REST framework's form (`600/minute`), or `off`: per
+# client address when the API is open, per token owner with API_AUTH=token. Off by default:
+# the old project never limited its clients and they rely on it (a client scoring a data set
+# one tweet per request would meet any limit). Production deployments set them; see
+# docs/reliability.md for the values and their cost.
+API_THROTTLE_ANON = env.rate("API_THROTTLE_ANON", "off")
+API_THROTTLE_USER = env.rate("API_THROTTLE_USER", "off")
 
 API_MAX_TWEETS = env.int("API_MAX_TWEETS", 1000, minimum=1)
 API_MAX_TWEET_CHARS = env.int("API_MAX_TWEET_CHARS", 10_000, minimum=1)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+# Characters in all the tweets of one request. By default no tighter than the two limits above
+# allow (the old project's clients may send any batch within them); lower it to bound how long
+# one request can hold a worker (scoring takes seconds per million characters).
+API_MAX_BATCH_CHARS = env.int(
+    "API_MAX_BATCH_CHARS", API_MAX_TWEETS * API_MAX_TWEET_CHARS, minimum=1
+)
+
+# --- Cache (the rate limits' counters) ------------------------------------------------------
+
+# Shared by every server process, so that a limit holds whatever worker answers. Redis when
+# REDIS_URL (or CACHE_URL) is set: one round trip per counted request, atomic. Otherwise files
+# under var/cache, shared by the processes of one host: no server to run, but four times slower
+# (see sentiment/api/throttling.py). Never the database: predict must not query it.
+CACHE_URL = env.str("CACHE_URL", "") or env.str("REDIS_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL/REDIS_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0)"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A Redis that hangs must not hold requests: the throttle lets them through.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.path("DJANGO_CACHE_DIR", VAR_DIR / "cache", base=BASE_DIR),
+        }
+    }
+
+# --- API documentation (drf-spectacular) ----------------------------------------------------
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "socialmetrics sentiment API",
+    "DESCRIPTION": (
+        "Scores tweets from -1 (very negative) to +1 (very positive). Every error is a JSON "
+        'object `{"error": <code>, "detail": <message>}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, served with the static files: the
+    # docs work on a machine without internet access and load nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io either.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "PREPROCESSING_HOOKS": ["sentiment.api.schema.public_endpoints"],
+}
 
 # --- The model ------------------------------------------------------------------------------
 
@@ -199,14 +313,19 @@ CRONTAB_COMMAND_PREFIX = _cron_prefix()
 # --- Logging --------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", "INFO").upper()
+# `json`: one JSON object per line on stderr, for a log collector (the default in production);
+# `plain`: lines for a person at a terminal (the default with DJANGO_DEBUG on).
+LOG_FORMAT = env.choice("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json", ("json", "plain"))
+LOGGING_CONFIG = "socialmetrics.logformat.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "socialmetrics.logformat.JsonFormatter"},
     },
     "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "stderr": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {

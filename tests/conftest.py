@@ -69,6 +69,8 @@ def subprocess_env(transactional_db, isolated_model_dir, tmp_path) -> dict[str, 
             "DJANGO_SECRET_KEY",
             "SOCIALMETRICS_CI",
             "SOCIALMETRICS_ENV_FILE",
+            "API_THROTTLE_ANON",
+            "API_THROTTLE_USER",
         }
     }
     env.update(

@@ -1,53 +1,53 @@
-"""Real servers for tests: gunicorn processes on free ports, against the test database."""
+"""Real servers and raw HTTP for tests: gunicorn on a port the OS picks, and a client that sends
+exactly the bytes a test wants (chunked bodies, lying headers) and reads whatever comes back."""
 
 from __future__ import annotations
 
 import json
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+BOOTED = re.compile(r"Booting worker with pid: (\d+)")
 
 
 @dataclass
 class Server:
-    url: str
     process: subprocess.Popen
+    port: int
     log: Path
+    workers: list[int] = field(default_factory=list)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
 
 
-def start_gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, **settings: str) -> Server:
-    """Start `make serve`'s gunicorn configuration and wait until it answers."""
-    port = free_port()
-    env = {
-        **env,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "DJANGO_DEBUG": "0",
-        **settings,
-    }
+@contextmanager
+def gunicorn(
+    env: dict[str, str], log: Path, *, workers: int = 1, ready_status: int | None = 200
+) -> Iterator[Server]:
+    """gunicorn serving the project with `env`, on 127.0.0.1 and a port the OS chose.
+
+    Waits until every worker has booted and /api/health answers `ready_status` (any answer
+    when None); stops the server on exit.
+    """
+    env = {**env, "HOST": "127.0.0.1", "PORT": "0", "WORKERS": str(workers)}
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [
@@ -63,29 +63,118 @@ def start_gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, **settin
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server(process, 0, log)
+    try:
+        _wait_ready(server, workers, ready_status)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(server: Server, workers: int, ready_status: int | None) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(server.url + "/api/health", timeout=2)
-            return server
-        except urllib.error.HTTPError:
-            return server  # it answers, if only with 503
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{server.log_text()}")
+        text = server.log_text()
+        if not server.port and (match := LISTENING.search(text)):
+            server.port = int(match.group(1))
+        server.workers = [int(pid) for pid in BOOTED.findall(text)]
+        if server.port and len(server.workers) >= workers:
+            status = get(server.url + "/api/health")[0]
+            if ready_status is None or status == ready_status:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not become ready:\n{server.log_text()}")
 
 
-def post_json(url: str, body: object, timeout: float = 10) -> tuple[int, dict, dict]:
-    """(status, headers, JSON body) of a POST, also for 4xx/5xx answers."""
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+def get(url: str, *, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple:
+    """(status, headers, body bytes); 0 and the error's text when nothing answered."""
+    request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        return 0, {}, str(exc).encode()
+
+
+def post_json(url: str, body: object, *, headers: dict[str, str] | None = None) -> tuple:
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def raw_request(port: int, head: bytes, body_chunks: Iterable[bytes] = ()) -> RawResponse:
+    """Send `head` (request line and headers) then the body chunks, and read the answer.
+
+    The server may answer and close before the whole body is sent (a 413 does): sending stops
+    at the first error and the answer that arrived is read.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head)
+        try:
+            for chunk in body_chunks:
+                sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    head_part, _, body = received.partition(b"\r\n\r\n")
+    lines = head_part.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding") == "chunked":
+        body = _dechunk(body)
+    return RawResponse(status, headers, body)
+
+
+def _dechunk(data: bytes) -> bytes:
+    body = b""
+    while data:
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        body, data = body + data[:size], data[size + 2 :]
+    return body
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's largest resident memory so far (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,18 +1,21 @@
 """Every API error is a JSON object `{"error": <code>, "detail": <message>}` with a 4xx or 5xx.
 
 DRF's own exceptions (malformed JSON, wrong method, wrong content type, throttling, auth) go
-through `exception_handler`; anything unexpected becomes a logged JSON 500 without a
-traceback; Django-level 400/404/500 on API paths answer JSON too (see `json_error_page`).
+through `exception_handler`; a database that cannot be reached becomes a 503; anything
+unexpected becomes a logged JSON 500 without a traceback; Django-level 400/404/500 on API
+paths answer JSON too (`bad_request`, `not_found`, `server_error`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import APIException, UnsupportedMediaType
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,12 +41,43 @@ class PayloadTooLarge(APIException):
         )
 
 
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_code = "length_required"
+    default_detail = (
+        "send the body with a Content-Length header; chunked transfer encoding is not supported"
+    )
+
+
+class UnsupportedContentEncoding(APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_content_encoding"
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__(
+            f"Content-Encoding {encoding[:40]!r} is not supported: send the JSON uncompressed"
+        )
+
+
 class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "model_unavailable"
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        log.warning("database unavailable in %s: %s", context.get("view"), exc)
+        return Response(
+            {"error": "database_unavailable", "detail": "the database cannot be reached; retry"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    # DRF answers Django's own 404 and 403 too, but with its bare body: convert them first so
+    # that they get the `{"error", "detail"}` one (a `?format=` no renderer has is a 404).
+    if isinstance(exc, Http404):
+        exc = NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         log.error("unhandled error in %s", context.get("view"), exc_info=exc)

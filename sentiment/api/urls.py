@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sentiment.api.views import HealthView, ModelView, PredictViewSet
 
@@ -10,4 +11,6 @@ urlpatterns = [
     re_path(r"^predict/?$", predict, name="predict-legacy"),
     path("api/health", HealthView.as_view(), name="health"),
     path("api/model", ModelView.as_view(), name="model"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

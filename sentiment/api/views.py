@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from sentiment.api.errors import BadRequest, ServiceUnavailable
+from sentiment.api import schema, throttling
+from sentiment.api.errors import BadRequest, LengthRequired, ServiceUnavailable
 from sentiment.api.validation import EXAMPLE, parse_predict_request
 from sentiment.services import prediction, versions
 from sentiment.services.registry import ModelUnavailable, registry
+
+
+class ProtectedByApiAuth(permissions.BasePermission):
+    """Anyone while API_AUTH is open; a valid token with API_AUTH=token."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if settings.API_AUTH == "open":
+            return True
+        return request.user is not None and request.user.is_authenticated
 
 
 class PredictViewSet(viewsets.ViewSet):
@@ -21,11 +32,22 @@ class PredictViewSet(viewsets.ViewSet):
     `{"tweets": [...], "detail": true}` answers one result per tweet, in order.
     """
 
+    permission_classes = [ProtectedByApiAuth]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return throttling.predict_throttles()
+
+    @schema.predict
     def create(self, request: Request) -> Response:
         if request.stream is None:
+            if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+                raise LengthRequired()
             raise BadRequest(f"the request body is empty; send {EXAMPLE}", "empty_body")
         body = parse_predict_request(
-            request.data, max_tweets=settings.API_MAX_TWEETS, max_chars=settings.API_MAX_TWEET_CHARS
+            request.data,
+            max_tweets=settings.API_MAX_TWEETS,
+            max_chars=settings.API_MAX_TWEET_CHARS,
+            max_total_chars=settings.API_MAX_BATCH_CHARS,
         )
         try:
             if body.detail:
@@ -39,6 +61,10 @@ class PredictViewSet(viewsets.ViewSet):
 
 
 class HealthView(APIView):
+    # Load balancers call it without credentials, whatever API_AUTH says.
+    authentication_classes = []
+
+    @schema.health
     def get(self, request: Request) -> Response:
         try:
             serving = registry.get()
@@ -51,6 +77,9 @@ class HealthView(APIView):
 class ModelView(APIView):
     """The active model version: when it was trained, on what, and how well it scored."""
 
+    permission_classes = [ProtectedByApiAuth]
+
+    @schema.model
     def get(self, request: Request) -> Response:
         version = versions.active_version()
         if version is None:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from sentiment.models import JobLock
@@ -56,11 +56,23 @@ def acquire(name: str) -> HeldLock:
 
 def release(held: HeldLock) -> None:
     held.stop.set()
+    drop_broken_connection()
     try:
         JobLock.objects.filter(name=held.row.name, owner=held.row.owner).delete()
     except DatabaseError:
         # Not fatal: without heartbeats the lock goes stale and the next run takes it over.
         log.warning("could not release the %s lock", held.row.name, exc_info=True)
+
+
+def drop_broken_connection() -> None:
+    """Close this thread's connection if a query failed on it and it no longer answers.
+
+    Django checks connections only around web requests: in a command, a connection the
+    database dropped would fail every later query, even once the database is back. Never
+    inside a transaction, whose connection must not change underneath it.
+    """
+    if connection.errors_occurred and not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 @contextmanager

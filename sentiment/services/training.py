@@ -284,12 +284,17 @@ def _save(fit, metrics: dict, train_counts: dict, eval_counts: dict, decision: D
         gate_message=decision.message,
     )
     version.directory = f"v{version.pk:04d}-{timezone.now():%Y%m%d-%H%M%S}"
-    checksums = save_artifacts(
-        versions.version_path(version),
-        fit.vectorizer,
-        fit.classifier,
-        {"version": version.pk, "labels": sorted(train_counts), "train_counts": train_counts},
-    )
+    try:
+        checksums = save_artifacts(
+            versions.version_path(version),
+            fit.vectorizer,
+            fit.classifier,
+            {"version": version.pk, "labels": sorted(train_counts), "train_counts": train_counts},
+        )
+    except ArtifactError:
+        # Nothing was written (a full disk, a read-only folder): no version to list or serve.
+        version.delete()
+        raise
     version.model_sha256 = checksums.model_sha256
     version.vectorizer_sha256 = checksums.vectorizer_sha256
     version.status = ModelVersion.Status.READY if decision.passed else ModelVersion.Status.REJECTED
@@ -326,6 +331,7 @@ def _finish_failed(run: TrainingRun, reason: str, attempts: int = 3) -> None:
     """Record the failure; if the database is away, retry briefly, then leave it to the next
     run, which marks this one as interrupted."""
     for attempt in range(attempts):
+        locks.drop_broken_connection()
         try:
             TrainingRun.objects.filter(pk=run.pk).update(
                 status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=reason

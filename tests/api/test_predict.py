@@ -104,3 +104,14 @@ def test_it_accepts_a_tweet_of_the_largest_allowed_length(client, active_model):
     response = post(client, {"tweets": [tweet]})
 
     assert response.status_code == 200
+
+
+@pytest.mark.slow
+def test_it_scores_the_largest_batch_the_default_limits_allow(client, active_model):
+    """1,000 tweets of 10,000 characters: the old project's clients may send it."""
+    tweets = [f"{i} " + "bien " * 1_998 for i in range(settings.API_MAX_TWEETS)]
+
+    response = post(client, {"tweets": tweets})
+
+    assert response.status_code == 200
+    assert len(response.json()) == settings.API_MAX_TWEETS

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
 
 from sentiment.services import versions
 from tests.conftest import install_version
-from tests.servers import post_json, start_gunicorn
+from tests.servers import gunicorn, post_json
 
 SWITCH_LIMIT = 5.0
 
@@ -29,10 +31,11 @@ def hammer(url: str, index: int, answers: list, stop: threading.Event) -> None:
     while not stop.is_set():
         n += 1
         try:
-            status, headers, body = post_json(
+            status, headers, raw = post_json(
                 url + "/api/predict", {"tweets": [f"request {n} was great 😍"], "detail": True}
             )
-        except OSError:
+            body = json.loads(raw)
+        except (OSError, ValueError):
             status, headers, body = 0, {}, None
         answers.append(
             Answer(
@@ -51,31 +54,31 @@ def test_every_server_switches_within_5_seconds_without_a_failed_request(
 ):
     old = install_version(trained_artifacts, isolated_model_dir)
     new = install_version(trained_artifacts, isolated_model_dir, activate=False)
-    # Two servers sharing the database and the model folder, as two hosts would.
-    servers = [
-        start_gunicorn(subprocess_env, tmp_path / "a.log", workers=2, SENTIMENT_RELOAD_SECONDS="1"),
-        start_gunicorn(subprocess_env, tmp_path / "b.log", workers=1, SENTIMENT_RELOAD_SECONDS="1"),
-    ]
+    env = {**subprocess_env, "SENTIMENT_RELOAD_SECONDS": "1"}
     answers: list[Answer] = []
     stop = threading.Event()
-    threads = [
-        threading.Thread(target=hammer, args=(server.url, i, answers, stop))
-        for i, server in enumerate(servers)
-        for _ in range(3)
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        time.sleep(2)
-        activated_at = time.monotonic()
-        versions.activate(new.pk, reason="hot reload test")
-        time.sleep(SWITCH_LIMIT + 2)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        for server in servers:
-            server.stop()
+    with ExitStack() as stack:
+        # Two servers sharing the database and the model folder, as two hosts would.
+        servers = [
+            stack.enter_context(gunicorn(env, tmp_path / "a.log", workers=2)),
+            stack.enter_context(gunicorn(env, tmp_path / "b.log", workers=1)),
+        ]
+        threads = [
+            threading.Thread(target=hammer, args=(server.url, i, answers, stop))
+            for i, server in enumerate(servers)
+            for _ in range(3)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            time.sleep(2)
+            activated_at = time.monotonic()
+            versions.activate(new.pk, reason="hot reload test")
+            time.sleep(SWITCH_LIMIT + 2)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
 
     assert [a for a in answers if a.status != 200] == []
     assert all(a.header_version == str(a.body_version) for a in answers)  # one version each

@@ -1,0 +1,137 @@
+"""The database goes away: predict goes on answering, retrain fails cleanly and says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from sentiment.models import Activation, JobLock, ModelVersion, TrainingRun
+from tests.conftest import ROOT, install_version, using_mysql
+from tests.servers import get, gunicorn, post_json
+
+TWEETS = {"tweets": ["best concert of my life", "the train is late again"]}
+
+
+def wait_for(condition, *, timeout: float = 60, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def activate(direct_url: str, env: dict[str, str], version: int) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "activate_model", str(version)],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": direct_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_predict_goes_on_answering_while_the_database_is_away(
+    subprocess_env, trained_artifacts, isolated_model_dir, away_database, tmp_path
+):
+    first = install_version(trained_artifacts, isolated_model_dir)
+    second = install_version(trained_artifacts, isolated_model_dir, activate=False)
+    database = away_database()
+    env = {**subprocess_env, "DATABASE_URL": database.url, "SENTIMENT_RELOAD_SECONDS": "0.3"}
+
+    with gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
+        predict = server.url + "/api/predict"
+        # Each worker loads the model once it has booted: a worker that started while the
+        # database was away could not know which version to load.
+        wait_for(
+            lambda: server.log_text().count(f"serving model version {first.pk}") == 2,
+            what="both workers to load the model",
+        )
+        database.cut()
+        time.sleep(1.5)  # several reload checks meet the missing database
+
+        during = [post_json(predict, TWEETS) for _ in range(20)]
+        health = get(server.url + "/api/health")
+        model = get(server.url + "/api/model")
+
+        database.restore()
+        activate(database.direct_url, subprocess_env, second.pk)
+        wait_for(
+            lambda: post_json(predict, TWEETS)[1].get("X-Model-Version") == str(second.pk),
+            timeout=15,
+            what="the servers to switch to the version activated once the database was back",
+        )
+        after = [post_json(predict, TWEETS) for _ in range(10)]
+        log = server.log_text()
+
+    assert {status for status, _, _ in during} == {200}, [b for s, _, b in during if s != 200][:2]
+    assert {headers["X-Model-Version"] for _, headers, _ in during} == {str(first.pk)}
+    assert list(json.loads(during[0][2])) == TWEETS["tweets"]
+    assert (health[0], json.loads(health[2])["model_version"]) == (200, first.pk)
+    assert model[0] == 503
+    assert json.loads(model[2])["error"] == "database_unavailable"
+    assert {headers["X-Model-Version"] for _, headers, _ in after} == {str(second.pk)}
+    assert "model check skipped, database unavailable" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.slow
+@pytest.mark.mysql
+def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_failure(
+    subprocess_env, demo_tweets_committed, trained_artifacts, isolated_model_dir, away_database
+):
+    if not using_mysql():
+        pytest.skip(
+            "MySQL/MariaDB only: an SQLite connection that is already open cannot lose its file"
+        )
+    champion = install_version(trained_artifacts, isolated_model_dir)
+    database = away_database()
+    retrain = subprocess.Popen(
+        [sys.executable, "manage.py", "retrain"],
+        cwd=ROOT,
+        env={**subprocess_env, "DATABASE_URL": database.url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # train_size is written just before fitting: the run is midway.
+        wait_for(
+            lambda: TrainingRun.objects.filter(train_size__isnull=False).exists(),
+            what="the retrain to start fitting",
+        )
+        retrain.send_signal(signal.SIGSTOP)  # the cut lands before its next query, however fast
+        database.cut()
+        retrain.send_signal(signal.SIGCONT)
+        wait_for(lambda: database.proxy.refused > 0, what="the retrain to try to reconnect")
+        database.restore()
+        _, stderr = retrain.communicate(timeout=120)
+    finally:
+        if retrain.poll() is None:
+            retrain.kill()
+
+    run = TrainingRun.objects.get()
+    assert retrain.returncode == 1
+    assert stderr.startswith("CommandError: retrain failed: the database is unreachable")
+    assert "Traceback" not in stderr
+    assert list(ModelVersion.objects.values_list("pk", flat=True)) == [champion.pk]
+    assert ModelVersion.objects.get(is_active=True) == champion
+    assert Activation.objects.count() == 1
+    assert run.status == "failed"
+    assert "the database is unreachable" in run.error
+    assert not JobLock.objects.exists()
+    assert sorted(os.listdir(isolated_model_dir)) == [champion.directory]
+
+    out = StringIO()
+    call_command("retrain", stdout=out)
+    assert "is now active" in out.getvalue()
