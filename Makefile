@@ -10,10 +10,11 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench load-test system-deps clean
+.PHONY: help run serve test lint format bench bench-accuracy bench-active-learning bench-serving \
+	bench-scale load-test system-deps clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
 
 run: $(VENV)/.runtime .env  ## Fresh clone to a served, trained demo on http://$(HOST):$(PORT)
 	$(PY) manage.py migrate --noinput -v 0
@@ -38,9 +39,19 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.dev  ## Benchmarks (uses ../shared/data when present); results in docs/
+bench: bench-accuracy bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
+
+bench-accuracy: $(VENV)/.dev  ## Cross-validated accuracy on ../shared/data -> docs/accuracy.md
 	$(PY) bench/accuracy.py
+
+bench-active-learning: $(VENV)/.dev  ## Queue order vs random labelling -> docs/active-learning.md
 	$(PY) bench/active_learning.py
+
+bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, with wrk -> docs/benchmarks.md
+	$(PY) bench/serving.py
+
+bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
+	$(PY) bench/scale.py
 
 load-test: $(VENV)/.dev  ## 65 s of load through a retrain, on MariaDB at 127.0.0.1; results in docs/
 	$(PY) bench/load_test.py
