@@ -149,10 +149,11 @@ def test_two_workers_share_one_count(
     served_by = {
         record["pid"]
         for record in map(json.loads, filter(None, server.log_text().splitlines()))
-        if record.get("path") == "/api/predict" and record.get("status") == 200
+        if record.get("path") == "/api/predict" and record.get("status") in (200, 429)
     }
 
     allowed = statuses.count(200)
     assert statuses.count(429) == 30 - allowed
-    assert len(served_by) == 2, "both workers answered some of the allowed requests"
+    # Both workers counted: with a count per process, each would have let its own 10 through.
+    assert len(served_by) == 2, "both workers answered some of the requests"
     assert allowed == 10
