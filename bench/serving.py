@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -97,15 +98,18 @@ def prepare_model(data_dir: Path) -> tuple[Path, list[str], str]:
         if s140.is_file()
         else f"the demo set ({data_dir} not found, so not Sentiment140)"
     )
+    # Retrain when the data or the ML code changed: an old pickle may not load with new code.
+    code = b"".join(p.read_bytes() for p in sorted((ROOT / "sentiment" / "ml").glob("*.py")))
+    fingerprint = f"{source}\n{hashlib.sha256(code).hexdigest()}"
     marker = WORK / "trained-on.txt"
-    if not marker.is_file() or marker.read_text() != str(source):
+    if not marker.is_file() or marker.read_text() != fingerprint:
         shutil.rmtree(WORK, ignore_errors=True)
         WORK.mkdir(parents=True)
         print(f"training the benchmark model on {described} …", flush=True)
         manage("migrate", "-v", "0")
         manage("import_tweets", str(source))
         manage("retrain")
-        marker.write_text(str(source))
+        marker.write_text(fingerprint)
     code = (
         "from sentiment.models import ModelVersion; "
         "print(ModelVersion.objects.get(is_active=True).directory)"
