@@ -29,6 +29,8 @@ from .normalize import NEG_SUFFIX, Tokens, tokenize
 # it saves.
 PARALLEL_MIN_TEXTS = 20_000
 _CHUNK = 10_000
+# Words outside the character n-gram cache whose n-gram rows are remembered between calls.
+UNSEEN_CACHE_SIZE = 50_000
 
 
 def word_grams(doc: Tokens, ngram_range: tuple[int, int] = (1, 2), flags: bool = True) -> list[str]:
@@ -77,6 +79,7 @@ class CharNgrams(TransformerMixin, BaseEstimator):
     def _word_counts(
         docs: Sequence[Tokens], known: dict[str, int], new: dict[str, int]
     ) -> sp.csr_matrix:
+        """Counts of lower-case words: columns of ``known`` first, then words added to ``new``."""
         indptr, indices = [0], []
         offset = len(known)
         for doc in docs:
@@ -114,6 +117,39 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         matrix.sum_duplicates()
         return matrix
 
+    def _unseen_gram_matrix(self, words: Sequence[str]) -> sp.csr_matrix:
+        """N-gram rows of words that were rare in training, through a bounded cache.
+
+        Tweets keep meeting the same handful of out-of-vocabulary words (names, slang,
+        another language's common words), so their rows are kept between calls.
+        """
+        cache = self.__dict__.setdefault("_unseen_cache", {})
+        rows = []
+        for word in words:
+            row = cache.get(word)
+            if row is None:
+                found = map(self.vocabulary_.get, char_grams(word, self.ngram_range))
+                row = np.fromiter((i for i in found if i is not None), dtype=np.int32)
+                if len(cache) >= UNSEEN_CACHE_SIZE:
+                    cache.clear()
+                cache[word] = row
+            rows.append(row)
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, indptr),
+            shape=(len(words), len(self.vocabulary_)),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def __getstate__(self) -> dict:
+        # The cache is a run-time speed-up, not part of the fitted model.
+        state = self.__dict__.copy()
+        state.pop("_unseen_cache", None)
+        return state
+
     def fit(self, docs: Sequence[Tokens], y: object = None) -> CharNgrams:
         self.fit_transform(docs)
         return self
@@ -141,11 +177,13 @@ class CharNgrams(TransformerMixin, BaseEstimator):
     def transform(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
         new: dict[str, int] = {}
         counts = self._word_counts(docs, self.words_, new)
-        matrix = sp.vstack(
-            [self.matrix_, self._gram_matrix(list(new), self.vocabulary_, grow=False)],
-            format="csr",
-        )
-        return self.tfidf_.transform((counts @ matrix).tocsr())
+        known = len(self.words_)
+        # Two products instead of stacking the cached rows under the new ones: stacking
+        # copies the whole cache on every call (a millisecond even for one tweet).
+        X = counts[:, :known] @ self.matrix_
+        if new:
+            X = X + counts[:, known:] @ self._unseen_gram_matrix(list(new))
+        return self.tfidf_.transform(X.tocsr())
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(["char:" + gram for gram in self.vocabulary_], dtype=object)

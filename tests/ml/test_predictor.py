@@ -63,3 +63,47 @@ def test_a_binary_model_explains_in_the_direction_of_the_score():
 
     assert good["explanation"][0][1] > 0 > bad["explanation"][0][1]
     assert good["probabilities"]["neutral"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("labels", "solver"),
+    [
+        (LABELS, "lbfgs"),
+        (LABELS, "saga"),
+        (["positive", "negative"] * 3, "liblinear"),
+        (["negative", "neutral"] * 3, "liblinear"),
+        (["positive", "negative"] * 3, "lbfgs"),
+    ],
+)
+def test_probabilities_are_bit_for_bit_those_of_predict_proba(labels, solver):
+    from sentiment.ml.features import TweetVectorizer
+
+    texts = [*TEXTS, "so good 😂", "pas terrible du tout :(", "meh @someone http://x.io"]
+    labels = [*labels, labels[0], labels[1], labels[2]]
+    vectorizer = TweetVectorizer(min_df=1, char_ngrams=(2, 5), char_min_df=1).fit(texts)
+    model = LogisticRegression(C=3, solver=solver, max_iter=5000).fit(
+        vectorizer.transform(texts), labels
+    )
+    p = Predictor(vectorizer, model)
+    unseen = ["good day!!", "awful 😡", "", "jamais bon", "okay okay fine fun pain"]
+
+    fast = p.predict_proba(unseen)
+    reference = model.predict_proba(vectorizer.transform(unseen))
+
+    assert fast.dtype == reference.dtype
+    assert fast.shape == reference.shape
+    assert np.array_equal(fast, reference)
+
+
+def test_other_classifiers_use_their_own_predict_proba():
+    class Shifted(LogisticRegression):
+        def predict_proba(self, X):
+            return super().predict_proba(X)[:, ::-1]
+
+    vectorizer = TfidfVectorizer().fit(TEXTS)
+    model = Shifted().fit(vectorizer.transform(TEXTS), ["positive", "negative"] * 3)
+    p = Predictor(vectorizer, model)
+
+    assert np.array_equal(
+        p.predict_proba(["good"]), model.predict_proba(vectorizer.transform(["good"]))
+    )
