@@ -5,6 +5,12 @@ C is searched on a log2 grid starting at ``DEFAULT_C`` and walking towards bette
 candidate would overrun the time budget, so training time stays bounded on large inputs.
 The vectorizer is fitted once on all texts before the search: refitting it per fold would
 triple the cost and only its IDF weights would change slightly.
+
+The probabilities are then calibrated by temperature scaling: one scalar T, fitted on the
+search's out-of-fold decisions at the chosen C by minimising the log loss, divides the
+final model's coefficients and intercepts. The model stays a plain LogisticRegression whose
+``predict_proba`` is calibrated, its predicted labels are unchanged (dividing every decision
+by the same T > 0 keeps their order) and a feature's contribution is still coef_ x value.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from scipy.optimize import minimize_scalar
+from scipy.special import log_expit, log_softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import recall_score
 from sklearn.model_selection import StratifiedKFold
@@ -42,6 +50,7 @@ class FitResult:
     n_features: int
     seconds: float
     cv_scores: dict[float, float] = field(default_factory=dict)
+    temperature: float = 1.0  # the final model's decisions are already divided by it
 
 
 def make_classifier(
@@ -59,33 +68,66 @@ def make_classifier(
     )
 
 
-def _fold_score(
+def _fold_decisions(
     X: sp.csr_matrix,
     y: np.ndarray,
     train: np.ndarray,
     test: np.ndarray,
     C: float,
     random_state: int,
-) -> float:
+) -> np.ndarray:
     clf = make_classifier(C, len(np.unique(y)), len(train), random_state)
     clf.fit(X[train], y[train])
-    return float(recall_score(y[test], clf.predict(X[test]), average="macro"))
+    return clf.decision_function(X[test])
 
 
-def _cv_score(
+def _cv_decisions(
     X: sp.csr_matrix,
     y: np.ndarray,
     folds: list[tuple[np.ndarray, np.ndarray]],
     C: float,
     n_jobs: int,
     random_state: int,
-) -> float:
+) -> np.ndarray:
+    """Out-of-fold decision values of every example (a column per class, or one if binary)."""
     # Threads: the solvers spend their time in BLAS/sparse kernels that release the GIL, and
     # threads share X instead of copying it into every worker.
-    scores = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_fold_score)(X, y, train, test, C, random_state) for train, test in folds
+    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_fold_decisions)(X, y, train, test, C, random_state) for train, test in folds
     )
-    return float(np.mean(scores))
+    decisions = np.empty((len(y), *parts[0].shape[1:]))
+    for (_, test), part in zip(folds, parts, strict=True):
+        decisions[test] = part
+    return decisions
+
+
+def _macro_recall(decisions: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    predicted = (
+        classes[(decisions > 0).astype(int)]
+        if decisions.ndim == 1
+        else classes[decisions.argmax(axis=1)]
+    )
+    return float(recall_score(y, predicted, average="macro"))
+
+
+def fit_temperature(decisions: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    """The T > 0 minimising the log loss of softmax(decisions / T) (logistic if binary)."""
+    if decisions.ndim == 1:
+        sign = np.where(y == classes[1], 1.0, -1.0)
+
+        def loss(log_t: float) -> float:
+            return float(-log_expit(sign * decisions / np.exp(log_t)).mean())
+
+    else:
+        target = np.searchsorted(classes, y)
+        rows = np.arange(len(y))
+
+        def loss(log_t: float) -> float:
+            return float(-log_softmax(decisions / np.exp(log_t), axis=1)[rows, target].mean())
+
+    # T between 1/8 and 8: beyond that the out-of-fold decisions are degenerate.
+    found = minimize_scalar(loss, bounds=(-math.log(8), math.log(8)), method="bounded")
+    return float(np.exp(found.x))
 
 
 def fit_model(
@@ -119,18 +161,25 @@ def fit_model(
 
     n_folds = min(MAX_FOLDS, min(counts.values()))
     scores: dict[float, float] = {}
+    decisions: dict[float, np.ndarray] = {}
     best_c = DEFAULT_C
+    temperature = 1.0
     if n_folds >= 2:
         folds = list(
             StratifiedKFold(n_folds, shuffle=True, random_state=random_state).split(
                 np.zeros(len(y)), y
             )
         )
-        best_c = _search_c(X, y, folds, scores, start, time_budget_s, n_jobs, random_state, say)
+        best_c = _search_c(
+            X, y, folds, scores, decisions, start, time_budget_s, n_jobs, random_state, say
+        )
+        temperature = fit_temperature(decisions[best_c], y, np.unique(y))
 
     classifier = make_classifier(best_c, len(counts), len(y), random_state).fit(X, y)
+    classifier.coef_ /= temperature
+    classifier.intercept_ /= temperature
     seconds = time.monotonic() - start
-    say(f"fitted C={best_c:g} in {seconds:.1f}s")
+    say(f"fitted C={best_c:g}, calibrated with temperature {temperature:.3f}, in {seconds:.1f}s")
     return FitResult(
         vectorizer=vectorizer,
         classifier=classifier,
@@ -139,6 +188,7 @@ def fit_model(
         n_features=X.shape[1],
         seconds=seconds,
         cv_scores=scores,
+        temperature=temperature,
     )
 
 
@@ -147,13 +197,18 @@ def _search_c(
     y: np.ndarray,
     folds: list,
     scores: dict[float, float],
+    decisions: dict[float, np.ndarray],
     start: float,
     budget: float,
     n_jobs: int,
     random_state: int,
     say: Callable[[str], None],
 ) -> float:
-    """Walk the C grid from DEFAULT_C uphill; stop at a peak, the grid's end or the budget."""
+    """Walk the C grid from DEFAULT_C uphill; stop at a peak, the grid's end or the budget.
+
+    Fills ``scores`` (macro recall) and ``decisions`` (out-of-fold decisions) per C tried.
+    """
+    classes = np.unique(y)
     grid = list(C_GRID)
     i = grid.index(DEFAULT_C)
     last_cost = 0.0
@@ -165,7 +220,11 @@ def _search_c(
             say("C search stopped by the time budget")
             return False
         t0 = time.monotonic()
-        scores[grid[j]] = _cv_score(X, y, folds, grid[j], n_jobs, random_state)
+        decisions[grid[j]] = _cv_decisions(X, y, folds, grid[j], n_jobs, random_state)
+        scores[grid[j]] = _macro_recall(decisions[grid[j]], y, classes)
+        best = max(scores, key=scores.__getitem__)
+        for c in [c for c in decisions if c != best]:  # n x classes floats each: keep one
+            del decisions[c]
         last_cost = time.monotonic() - t0
         say(f"C={grid[j]:g}: macro recall {scores[grid[j]]:.4f} ({last_cost:.1f}s)")
         return True

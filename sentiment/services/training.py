@@ -279,6 +279,7 @@ def _save(fit, metrics: dict, train_counts: dict, eval_counts: dict, decision: D
             "C": fit.C,
             "cv_macro_recall": fit.cv_score,
             "n_features": fit.n_features,
+            "temperature": round(fit.temperature, 4),
             "fit_seconds": round(fit.seconds, 2),
         },
         gate_message=decision.message,

@@ -49,3 +49,55 @@ def test_label_rarer_than_folds_does_not_crash() -> None:
 def test_single_label_is_rejected() -> None:
     with pytest.raises(ValueError, match="at least two distinct labels"):
         fit_model(POS, ["positive"] * 6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("true_t", [0.5, 1.0, 2.5])
+def test_fit_temperature_recovers_the_temperature_that_generated_the_labels(n_classes, true_t):
+    from scipy.special import expit, softmax
+
+    from sentiment.ml.train import fit_temperature
+
+    rng = np.random.default_rng(0)
+    classes = np.array(["negative", "neutral", "positive"][:n_classes])
+    if n_classes == 2:
+        decisions = rng.normal(0, 3, 20_000)
+        p1 = expit(decisions / true_t)
+        y = classes[(rng.random(len(decisions)) < p1).astype(int)]
+    else:
+        decisions = rng.normal(0, 3, (20_000, 3))
+        p = softmax(decisions / true_t, axis=1)
+        y = classes[[rng.choice(3, p=row) for row in p]]
+
+    assert fit_temperature(decisions, y, classes) == pytest.approx(true_t, rel=0.08)
+
+
+def test_calibration_divides_the_decisions_and_keeps_the_predicted_labels() -> None:
+    from sentiment.ml.train import make_classifier
+
+    texts = (POS + NEG + NEU) * 4 + ["love day", "sad bus", "happy phone", "nul bus"]
+    labels = (["positive"] * 6 + ["negative"] * 6 + ["neutral"] * 6) * 4 + [
+        "positive",
+        "negative",
+        "neutral",
+        "negative",
+    ]
+    result = fit_model(texts, labels, time_budget_s=10)
+    X = result.vectorizer.transform(texts)
+    plain = make_classifier(result.C, 3, len(texts)).fit(X, labels)
+
+    assert math.isfinite(result.temperature)
+    assert result.temperature > 0
+    assert result.temperature != 1.0
+    np.testing.assert_allclose(
+        result.classifier.decision_function(X),
+        plain.decision_function(X) / result.temperature,
+        atol=1e-4,  # two lbfgs runs agree to its tolerance, not bit for bit
+    )
+    assert list(result.classifier.predict(X)) == list(plain.predict(X))
+
+
+def test_no_calibration_without_cross_validation() -> None:
+    result = fit_model(["love it", "hate it", "great"], ["positive", "negative", "positive"])
+
+    assert result.temperature == 1.0
