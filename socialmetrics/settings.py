@@ -101,6 +101,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The scoring routes need none of the site's session, CSRF, auth or messages middleware (DRF
+# authenticates API tokens itself): socialmetrics/wsgi.py serves the paths matching
+# API_FAST_PATHS through this chain only.
+API_MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+API_FAST_PATHS = r"/(api/)?predict/?|/api/health|/api/model"
+
 ROOT_URLCONF = "socialmetrics.urls"
 WSGI_APPLICATION = "socialmetrics.wsgi.application"
 
