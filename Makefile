@@ -47,8 +47,9 @@ bench-accuracy: $(VENV)/.dev  ## Cross-validated accuracy on ../shared/data -> d
 bench-active-learning: $(VENV)/.dev  ## Queue order vs random labelling -> docs/active-learning.md
 	$(PY) bench/active_learning.py
 
-bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, with wrk -> docs/benchmarks.md
+bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, with wrk; profile -> docs/benchmarks.md
 	$(PY) bench/serving.py
+	$(PY) bench/profile_request.py
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py

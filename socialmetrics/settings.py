@@ -103,8 +103,12 @@ MIDDLEWARE = [
 
 # The scoring routes need none of the site's session, CSRF, auth or messages middleware (DRF
 # authenticates API tokens itself): socialmetrics/wsgi.py serves the paths matching
-# API_FAST_PATHS through this chain only.
-API_MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+# API_FAST_PATHS through this chain only. CommonMiddleware stays: it checks the Host header
+# against ALLOWED_HOSTS.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 API_FAST_PATHS = r"/(api/)?predict/?|/api/health|/api/model"
 
 ROOT_URLCONF = "socialmetrics.urls"
@@ -191,6 +195,7 @@ API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", 60.0)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["sentiment.api.rendering.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["sentiment.api.rendering.ORJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sentiment.api.rendering.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": (
         ["sentiment.api.authentication.CachedTokenAuthentication"] if API_AUTH == "token" else []
     ),

@@ -1,10 +1,11 @@
 """WSGI entry point for gunicorn: `gunicorn socialmetrics.wsgi`.
 
 Two Django handlers share one process: the scoring routes (`API_FAST_PATHS`) go through
-one whose middleware is only `API_MIDDLEWARE`, every other path (admin, home page, API docs)
-through the full `MIDDLEWARE`. Sessions, CSRF, authentication and messages middleware do
-nothing for a JSON route authenticated by DRF, yet cost about a quarter of Django's
-per-request time, which matters when a request scores a single tweet.
+one whose middleware is only `API_MIDDLEWARE` (security headers, Host check), every other
+path (admin, home page, API docs) through the full `MIDDLEWARE`. Sessions, CSRF,
+authentication and messages middleware do nothing for a JSON route authenticated by DRF,
+yet cost about a quarter of Django's per-request time, which matters when a request scores
+a single tweet.
 """
 
 import os

@@ -115,3 +115,27 @@ def test_it_scores_the_largest_batch_the_default_limits_allow(client, active_mod
 
     assert response.status_code == 200
     assert len(response.json()) == settings.API_MAX_TWEETS
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "application/json; q=0.9, */*; q=0.1", "application/*"],
+)
+def test_any_accept_that_admits_json_gets_json(client, active_model, accept):
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+
+    response = client.post(
+        "/api/predict", {"tweets": ["good"]}, content_type="application/json", **headers
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+def test_the_schema_still_negotiates_its_formats(client):
+    as_json = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    by_default = client.get("/api/schema/")
+
+    assert as_json["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert by_default["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert not by_default["Content-Type"].startswith("application/vnd.oai.openapi+json")
