@@ -1,6 +1,8 @@
 """Cross-validated accuracy of the sentiment model on the three benchmark tasks.
 
     python bench/accuracy.py [--data-dir ../shared/data] [--quick] [--levers]
+    python bench/accuracy.py --mixing-only [--folds 5] [--en-rows N] [--char-below 60000]
+    python bench/accuracy.py --tasks none --no-mixing --mix-levers
 
 Each task trains on its own training file only, exactly as the product does (``fit_model``,
 with its internal choice of C), in 5-fold stratified cross-validation with a fixed seed:
@@ -11,9 +13,10 @@ with its internal choice of C), in 5-fold stratified cross-validation with a fix
 
 It also prints a reliability table of the out-of-fold probabilities, and checks that one
 model trained on French and English together scores each language as well as separate
-models do. ``--levers`` adds the contribution of each part of the feature recipe (fixed C,
-one part removed at a time). ``--quick`` uses 3 folds and subsamples the large sets.
-The data folder is optional: without it the script says so and exits successfully.
+models do (written into docs/accuracy.md; ``--mix-levers`` adds what the mixed model loses
+to, one change at a time). ``--levers`` adds the contribution of each part of the feature
+recipe (fixed C, one part removed at a time). ``--quick`` uses 3 folds and subsamples the
+large sets. The data folder is optional: without it the script says so and exits successfully.
 """
 
 from __future__ import annotations
@@ -238,6 +241,91 @@ def language_mixing(data_dir: Path, n_folds: int, en_rows: int | None, char_belo
     return report
 
 
+CHARS = {"char_ngrams": (2, 5), "char_min_df": 2}
+MIX_LEVERS = {
+    "alone (one model per language)": None,
+    "mixed, product recipe (word n-grams, min_df 2)": ({}, 0),
+    "mixed + character n-grams": (CHARS, 0),
+    "mixed + character n-grams + min_df 1 (the small-set recipe)": ({**CHARS, "min_df": 1}, 0),
+    "mixed, French tweets weighted x sqrt(n_en / n_fr)": ({}, 0.5),
+    "mixed, French tweets weighted x n_en / n_fr": ({}, 1.0),
+    "mixed + character n-grams, French weighted x sqrt(n_en / n_fr)": (CHARS, 0.5),
+}
+
+
+def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
+    """What the French + English model loses to, measured one change at a time.
+
+    Same folds as ``language_mixing``; C fixed at ``DEFAULT_C`` and no C search, so that
+    only the features and the weights change. A weight ``n_en / n_fr`` to the power p
+    (0, 0.5 or 1) is each French training tweet's sample weight (the class weights
+    stay balanced). Returns Markdown."""
+    fr_texts, fr_y = load(data_dir, "deft")
+    en_texts, en_y = load(data_dir, "semeval", en_rows)
+    scores: dict[tuple[str, str], list[float]] = {}
+    t0 = time.monotonic()
+    pairs = zip(folds(fr_y, n_folds), folds(en_y, n_folds), strict=True)
+    for fold, ((fr_tr, fr_te), (en_tr, en_te)) in enumerate(pairs, 1):
+        fr_train, en_train = take(fr_texts, fr_tr), take(en_texts, en_tr)
+        tests = {
+            "fr": (take(fr_texts, fr_te), fr_y[fr_te]),
+            "en": (take(en_texts, en_te), en_y[en_te]),
+        }
+        texts = fr_train + en_train
+        y = np.concatenate([fr_y[fr_tr], en_y[en_tr]])
+        ratio = len(en_tr) / len(fr_tr)
+        fitted: dict[str, tuple] = {}
+        for name, lever in MIX_LEVERS.items():
+            if lever is None:
+                for lang, (tr_texts, tr_y) in (
+                    ("fr", (fr_train, fr_y[fr_tr])),
+                    ("en", (en_train, en_y[en_tr])),
+                ):
+                    vec = build_vectorizer(len(tr_texts), n_jobs=2)
+                    clf = make_classifier(DEFAULT_C, 3, len(tr_texts))
+                    clf.fit(vec.fit_transform(tr_texts), tr_y)
+                    test_texts, test_y = tests[lang]
+                    pred = clf.predict(vec.transform(test_texts))
+                    scores.setdefault((lang, name), []).append(
+                        recall_score(test_y, pred, average="macro")
+                    )
+                continue
+            changes, power = lever
+            key = repr(sorted(changes.items()))
+            if key not in fitted:
+                vec = build_vectorizer(len(texts), n_jobs=2).set_params(**changes)
+                fitted[key] = (vec, vec.fit_transform(texts))
+            vec, X = fitted[key]
+            weight = np.ones(len(y))
+            weight[: len(fr_train)] = ratio**power
+            clf = make_classifier(DEFAULT_C, 3, len(y)).fit(X, y, sample_weight=weight)
+            for lang, (test_texts, test_y) in tests.items():
+                pred = clf.predict(vec.transform(test_texts))
+                scores.setdefault((lang, name), []).append(
+                    recall_score(test_y, pred, average="macro")
+                )
+        print(f"fold {fold}/{n_folds} of the levers, {time.monotonic() - t0:.0f}s", flush=True)
+    ref = "mixed, product recipe (word n-grams, min_df 2)"
+    alone = "alone (one model per language)"
+    lines = [
+        "| model (C = 1) | French | delta vs alone | English | delta vs alone |",
+        "|---|---|---|---|---|",
+    ]
+    for name in MIX_LEVERS:
+        cells = []
+        for lang in ("fr", "en"):
+            mean = np.mean(scores[(lang, name)])
+            delta = np.array(scores[(lang, name)]) - np.array(scores[(lang, alone)])
+            cells.append(f"{mean:.4f} | " + ("" if name == alone else f"{delta.mean():+.4f}"))
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    report = (
+        f"Levers of the mixed model ({n_folds} folds, same splits, C fixed at {DEFAULT_C:g}, "
+        f"{time.monotonic() - t0:.0f} s; reference row: `{ref}`):\n\n" + "\n".join(lines)
+    )
+    print("\n" + report, flush=True)
+    return report
+
+
 LEVERS = {
     "lexicon prior": {"lexicon_scale": 0},
     "character n-grams": {"char_ngrams": None},
@@ -291,11 +379,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 folds, 20k-tweet subsamples")
     parser.add_argument("--folds", type=int, help="number of CV folds (default 5, quick 3)")
     parser.add_argument("--levers", action="store_true", help="also measure each lever")
-    parser.add_argument("--tasks", default="s140,semeval,deft")
-    parser.add_argument("--no-mixing", action="store_true", help="skip the language check")
+    parser.add_argument("--mixing-only", action="store_true", help="same as --tasks none")
     parser.add_argument(
-        "--mixing-only", action="store_true", help="only the language check (no per-task CV)"
+        "--tasks", default="s140,semeval,deft", help="comma-separated, or none (no per-task CV)"
     )
+    parser.add_argument("--no-mixing", action="store_true", help="skip the language check")
     parser.add_argument(
         "--en-rows", type=int, help="language check: subsample SemEval to this many tweets"
     )
@@ -305,6 +393,11 @@ def main() -> int:
         default=0,
         metavar="N",
         help="language check: also a mixed model keeping character n-grams under N tweets",
+    )
+    parser.add_argument(
+        "--mix-levers",
+        action="store_true",
+        help="language check: also what the mixed model loses to (C fixed, one change at a time)",
     )
     parser.add_argument(
         "--no-doc", action="store_true", help="do not write the language check into the doc"
@@ -317,7 +410,7 @@ def main() -> int:
     rows_cap = QUICK_ROWS if args.quick else None
     print(f"{n_folds}-fold stratified CV, seed {SEED}{', quick subsamples' if args.quick else ''}")
     rows = []
-    for task in [] if args.mixing_only else args.tasks.split(","):
+    for task in [] if args.mixing_only or args.tasks == "none" else args.tasks.split(","):
         texts, y = load(args.data_dir, task, rows_cap)
         t0 = time.monotonic()
         res = cv_product(texts, y, n_folds)
@@ -348,6 +441,11 @@ def main() -> int:
         report = language_mixing(args.data_dir, n_folds, en_rows, args.char_below)
         if not args.no_doc:
             replace_section(DOC, "language-mix", report, title="Sentiment model")
+            print(f"Written to {DOC}")
+    if args.mix_levers:
+        report = mixing_levers(args.data_dir, n_folds, args.en_rows or rows_cap)
+        if not args.no_doc:
+            replace_section(DOC, "language-levers", report, title="Sentiment model")
             print(f"Written to {DOC}")
     return 0
 
