@@ -1,6 +1,8 @@
 """Cross-validated accuracy of the sentiment model on the three benchmark tasks.
 
     python bench/accuracy.py [--data-dir ../shared/data] [--quick] [--levers]
+    python bench/accuracy.py --mixing-only [--folds 5] [--en-rows N] [--char-below 60000]
+    python bench/accuracy.py --tasks none --no-mixing --mix-levers
 
 Each task trains on its own training file only, exactly as the product does (``fit_model``,
 with its internal choice of C), in 5-fold stratified cross-validation with a fixed seed:
@@ -11,21 +13,26 @@ with its internal choice of C), in 5-fold stratified cross-validation with a fix
 
 It also prints a reliability table of the out-of-fold probabilities, and checks that one
 model trained on French and English together scores each language as well as separate
-models do. ``--levers`` adds the contribution of each part of the feature recipe (fixed C,
-one part removed at a time). ``--quick`` uses 3 folds and subsamples the large sets.
-The data folder is optional: without it the script says so and exits successfully.
+models do (written into docs/accuracy.md; ``--mix-levers`` adds what the mixed model loses
+to, one change at a time). ``--levers`` adds the contribution of each part of the feature
+recipe (fixed C, one part removed at a time). ``--quick`` uses 3 folds and subsamples the
+large sets. The data folder is optional: without it the script says so and exits successfully.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import itertools
+import shlex
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, recall_score
@@ -33,6 +40,9 @@ from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from docsection import replace_section
+
+from sentiment.ml import train as product_train
 from sentiment.ml.features import build_vectorizer
 from sentiment.ml.train import DEFAULT_C, fit_model, make_classifier
 
@@ -44,17 +54,22 @@ FILES = {
 }
 TITLES = {"s140": "Sentiment140 pos/neg", "semeval": "SemEval-2017 4A", "deft": "DEFT-2017 fr"}
 QUICK_ROWS = 20_000
+DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 
 
-def load(data_dir: Path, task: str, quick: bool) -> tuple[list[str], np.ndarray]:
-    frames = [
-        pd.read_csv(data_dir / f"{name}.csv.gz", keep_default_na=False) for name in FILES[task]
-    ]
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load(data_dir: Path, task: str, rows: int | None = None) -> tuple[list[str], np.ndarray]:
+    """A task's tweets and labels, shuffled (seed 0), the first ``rows`` of them if given."""
+    records = [r for name in FILES[task] for r in read_csv(data_dir / f"{name}.csv.gz")]
     # Sentiment140 comes as two contiguous blocks: shuffle before any subsample or split.
-    df = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=SEED)
-    if quick and len(df) > QUICK_ROWS:
-        df = df.iloc[:QUICK_ROWS]
-    return df.text.tolist(), df.label.to_numpy(dtype=object)
+    order = np.random.RandomState(SEED).permutation(len(records))[:rows]
+    return [records[i]["text"] for i in order], np.array(
+        [records[i]["label"] for i in order], dtype=object
+    )
 
 
 def folds(y: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -106,32 +121,222 @@ def reliability(y: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> tuple[
     return "\n".join(lines), float(ece)
 
 
-def language_mixing(data_dir: Path, n_folds: int, quick: bool) -> None:
-    """Per-language macro recall of one French+English model vs one model per language."""
-    fr_texts, fr_y = load(data_dir, "deft", quick)
-    en_texts, en_y = load(data_dir, "semeval", quick)
-    scores = {key: [] for key in ("fr alone", "fr mixed", "en alone", "en mixed")}
-    pairs = zip(folds(fr_y, n_folds), folds(en_y, n_folds), strict=False)
-    for (fr_tr, fr_te), (en_tr, en_te) in pairs:
+def char_ngrams_below(limit: int):
+    """``build_vectorizer`` with character n-grams kept for training sets under ``limit``."""
+
+    def build(n_samples: int, n_jobs: int = 1):
+        vectorizer = build_vectorizer(n_samples, n_jobs=n_jobs)
+        if n_samples < limit and not vectorizer.char_ngrams:
+            vectorizer.set_params(char_ngrams=(2, 5), char_min_df=2)
+        return vectorizer
+
+    return build
+
+
+def fit_with(build, texts: list[str], y: np.ndarray):
+    """``fit_model`` with another vectorizer recipe (the product's when ``build`` is None)."""
+    if build is None:
+        return fit_model(texts, y)
+    product_build = product_train.build_vectorizer
+    product_train.build_vectorizer = build
+    try:
+        return fit_model(texts, y)
+    finally:
+        product_train.build_vectorizer = product_build
+
+
+def language_mixing(data_dir: Path, n_folds: int, en_rows: int | None, char_below: int) -> str:
+    """Per-language macro recall of one French+English model vs one model per language.
+
+    Fold i of DEFT and fold i of SemEval train together (the mixed model) or apart (one
+    model per language); each model is scored on the held-out fold of each language. With
+    ``char_below``, a second mixed model keeps character n-grams (the product drops them
+    from 20k training tweets on, and DEFT + SemEval is above that). Returns Markdown."""
+    fr_texts, fr_y = load(data_dir, "deft")
+    en_texts, en_y = load(data_dir, "semeval", en_rows)
+    kinds = {"alone": "trained on its language alone", "mixed": "trained on French + English"}
+    if char_below:
+        kinds["mixed+char"] = (
+            f"French + English, character n-grams kept (under {char_below:,} tweets)"
+        )
+    scores: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, set] = {kind: set() for kind in ("fr", "en", "mixed")}
+    t0 = time.monotonic()
+    pairs = zip(folds(fr_y, n_folds), folds(en_y, n_folds), strict=True)
+    for fold, ((fr_tr, fr_te), (en_tr, en_te)) in enumerate(pairs, 1):
         fr_train, en_train = take(fr_texts, fr_tr), take(en_texts, en_tr)
-        models = {
-            "alone": (fit_model(fr_train, fr_y[fr_tr]), fit_model(en_train, en_y[en_tr])),
-        }
-        mixed = fit_model(fr_train + en_train, np.concatenate([fr_y[fr_tr], en_y[en_tr]]))
+        mixed_texts = fr_train + en_train
+        mixed_y = np.concatenate([fr_y[fr_tr], en_y[en_tr]])
+        sizes["fr"].add(len(fr_tr))
+        sizes["en"].add(len(en_tr))
+        sizes["mixed"].add(len(mixed_texts))
+        models = {"alone": (fit_model(fr_train, fr_y[fr_tr]), fit_model(en_train, en_y[en_tr]))}
+        mixed = fit_model(mixed_texts, mixed_y)
         models["mixed"] = (mixed, mixed)
+        if char_below:
+            # Below 20k tweets the product recipe already has character n-grams.
+            if build_vectorizer(len(mixed_texts)).char_ngrams:
+                mixed_char = mixed
+            else:
+                mixed_char = fit_with(char_ngrams_below(char_below), mixed_texts, mixed_y)
+            models["mixed+char"] = (mixed_char, mixed_char)
+        line = []
         for kind, (fr_model, en_model) in models.items():
             for lang, model, texts, y, te in (
                 ("fr", fr_model, fr_texts, fr_y, fr_te),
                 ("en", en_model, en_texts, en_y, en_te),
             ):
                 pred = model.classifier.predict(model.vectorizer.transform(take(texts, te)))
-                scores[f"{lang} {kind}"].append(recall_score(y[te], pred, average="macro"))
-    print("\nLanguage mixing (macro recall; DEFT-2017 French, SemEval-2017 English)")
-    print("| test language | trained alone | trained on French+English | delta |")
-    print("|---|---|---|---|")
-    for lang, name in (("fr", "French"), ("en", "English")):
-        alone, mixed = np.mean(scores[f"{lang} alone"]), np.mean(scores[f"{lang} mixed"])
-        print(f"| {name} | {alone:.4f} | {mixed:.4f} | {mixed - alone:+.4f} |")
+                score = recall_score(y[te], pred, average="macro")
+                scores.setdefault((lang, kind), []).append(score)
+                line.append(f"{lang} {kind} {score:.4f} (C={model.C:g})")
+        print(
+            f"fold {fold}/{n_folds}, {time.monotonic() - t0:.0f}s: " + ", ".join(line), flush=True
+        )
+
+    def size(key: str) -> str:
+        return "/".join(f"{n:,}" for n in sorted(sizes[key]))
+
+    lines = [
+        f"| test language | {' | '.join(kinds.values())} | delta mixed - alone (sd over folds) "
+        "| folds where mixed is lower |",
+        "|---|" + "---|" * (len(kinds) + 2),
+    ]
+    for lang, name in (("fr", "French (DEFT-2017)"), ("en", "English (SemEval-2017)")):
+        means = [float(np.mean(scores[(lang, kind)])) for kind in kinds]
+        delta = np.array(scores[(lang, "mixed")]) - np.array(scores[(lang, "alone")])
+        cells = " | ".join(f"{m:.4f}" for m in means)
+        lines.append(
+            f"| {name} | {cells} | {delta.mean():+.4f} ({delta.std():.4f}) "
+            f"| {(delta < 0).sum()} of {len(delta)} |"
+        )
+    if char_below:
+        lines.append("")
+        lines.append("| test language | mixed+char - alone | mixed+char - mixed |")
+        lines.append("|---|---|---|")
+        for lang, name in (("fr", "French"), ("en", "English")):
+            alone, mixed, char = (
+                np.array(scores[(lang, k)]) for k in ("alone", "mixed", "mixed+char")
+            )
+            lines.append(
+                f"| {name} | {(char - alone).mean():+.4f} ({(char - alone).std():.4f}) "
+                f"| {(char - mixed).mean():+.4f} ({(char - mixed).std():.4f}) |"
+            )
+    recipe = (
+        "with character n-grams"
+        if build_vectorizer(min(sizes["mixed"])).char_ngrams
+        else "word features only"
+    )
+    subsample = (
+        f"SemEval subsampled to {len(en_y):,} tweets (seed {SEED})"
+        if en_rows and en_rows < 49_570
+        else f"all {len(en_y):,} SemEval tweets"
+    )
+    header = (
+        f"{n_folds}-fold stratified CV (seed {SEED}) of DEFT-2017 ({len(fr_y):,} French tweets, "
+        f"train + validation) and of SemEval-2017 4A ({subsample}); "
+        f"training sets per fold: French {size('fr')}, English {size('en')}, mixed "
+        f"{size('mixed')} ({recipe} in the product recipe). Full product training "
+        f"(`fit_model`, C chosen by its internal CV) for every model; macro-averaged recall, "
+        f"mean over folds; deltas are paired by fold. "
+        f"{time.monotonic() - t0:.0f} s. Command: "
+        f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`"
+    )
+    report = header + "\n\n" + "\n".join(lines)
+    print("\nLanguage mixing\n" + report)
+    return report
+
+
+CHARS = {"char_ngrams": (2, 5), "char_min_df": 2, "min_df": 2}
+WORDS = {"char_ngrams": None, "min_df": 2}
+MIX_LEVERS = {
+    "alone (one model per language, product recipe)": None,
+    "mixed, word n-grams only (min_df 2)": (WORDS, 0),
+    "mixed + character n-grams": (CHARS, 0),
+    "mixed + character n-grams + min_df 1 (the small-set recipe)": ({**CHARS, "min_df": 1}, 0),
+    "mixed, French tweets weighted x sqrt(n_en / n_fr)": (WORDS, 0.5),
+    "mixed, French tweets weighted x n_en / n_fr": (WORDS, 1.0),
+    "mixed + character n-grams, French weighted x sqrt(n_en / n_fr)": (CHARS, 0.5),
+}
+
+
+def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
+    """What the French + English model loses to, measured one change at a time.
+
+    Same folds as ``language_mixing``; C fixed at ``DEFAULT_C`` and no C search, so that
+    only the features and the weights change. A weight ``n_en / n_fr`` to the power p
+    (0, 0.5 or 1) is each French training tweet's sample weight (the class weights
+    stay balanced). Returns Markdown."""
+    fr_texts, fr_y = load(data_dir, "deft")
+    en_texts, en_y = load(data_dir, "semeval", en_rows)
+    scores: dict[tuple[str, str], list[float]] = {}
+    unconverged: set[str] = set()
+    t0 = time.monotonic()
+    pairs = zip(folds(fr_y, n_folds), folds(en_y, n_folds), strict=True)
+    for fold, ((fr_tr, fr_te), (en_tr, en_te)) in enumerate(pairs, 1):
+        fr_train, en_train = take(fr_texts, fr_tr), take(en_texts, en_tr)
+        tests = {
+            "fr": (take(fr_texts, fr_te), fr_y[fr_te]),
+            "en": (take(en_texts, en_te), en_y[en_te]),
+        }
+        texts = fr_train + en_train
+        y = np.concatenate([fr_y[fr_tr], en_y[en_tr]])
+        ratio = len(en_tr) / len(fr_tr)
+        fitted: dict[str, tuple] = {}
+        for name, lever in MIX_LEVERS.items():
+            if lever is None:
+                for lang, (tr_texts, tr_y) in (
+                    ("fr", (fr_train, fr_y[fr_tr])),
+                    ("en", (en_train, en_y[en_tr])),
+                ):
+                    vec = build_vectorizer(len(tr_texts), n_jobs=2)
+                    clf = make_classifier(DEFAULT_C, 3, len(tr_texts))
+                    clf.fit(vec.fit_transform(tr_texts), tr_y)
+                    test_texts, test_y = tests[lang]
+                    pred = clf.predict(vec.transform(test_texts))
+                    scores.setdefault((lang, name), []).append(
+                        recall_score(test_y, pred, average="macro")
+                    )
+                continue
+            changes, power = lever
+            key = repr(sorted(changes.items()))
+            if key not in fitted:
+                vec = build_vectorizer(len(texts), n_jobs=2).set_params(**changes)
+                fitted[key] = (vec, vec.fit_transform(texts))
+            vec, X = fitted[key]
+            weight = np.ones(len(y))
+            weight[: len(fr_train)] = ratio**power
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                clf = make_classifier(DEFAULT_C, 3, len(y)).fit(X, y, sample_weight=weight)
+            if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+                unconverged.add(name)
+            for lang, (test_texts, test_y) in tests.items():
+                pred = clf.predict(vec.transform(test_texts))
+                scores.setdefault((lang, name), []).append(
+                    recall_score(test_y, pred, average="macro")
+                )
+        print(f"fold {fold}/{n_folds} of the levers, {time.monotonic() - t0:.0f}s", flush=True)
+    alone = "alone (one model per language, product recipe)"
+    lines = [
+        "| model (C = 1) | French | delta vs alone | English | delta vs alone |",
+        "|---|---|---|---|---|",
+    ]
+    for name in MIX_LEVERS:
+        cells = []
+        for lang in ("fr", "en"):
+            mean = np.mean(scores[(lang, name)])
+            delta = np.array(scores[(lang, name)]) - np.array(scores[(lang, alone)])
+            cells.append(f"{mean:.4f} | " + ("" if name == alone else f"{delta.mean():+.4f}"))
+        note = " (the solver did not converge)" if name in unconverged else ""
+        lines.append(f"| {name}{note} | {' | '.join(cells)} |")
+    report = (
+        f"What the mixed model loses to ({n_folds} folds, the same splits, no C search: C "
+        f"fixed at {DEFAULT_C:g}; {time.monotonic() - t0:.0f} s; "
+        f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`):\n\n" + "\n".join(lines)
+    )
+    print("\n" + report, flush=True)
+    return report
 
 
 LEVERS = {
@@ -185,18 +390,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--quick", action="store_true", help="3 folds, 20k-tweet subsamples")
+    parser.add_argument("--folds", type=int, help="number of CV folds (default 5, quick 3)")
     parser.add_argument("--levers", action="store_true", help="also measure each lever")
-    parser.add_argument("--tasks", default="s140,semeval,deft")
+    parser.add_argument("--mixing-only", action="store_true", help="same as --tasks none")
+    parser.add_argument(
+        "--tasks", default="s140,semeval,deft", help="comma-separated, or none (no per-task CV)"
+    )
     parser.add_argument("--no-mixing", action="store_true", help="skip the language check")
+    parser.add_argument(
+        "--en-rows", type=int, help="language check: subsample SemEval to this many tweets"
+    )
+    parser.add_argument(
+        "--char-below",
+        type=int,
+        default=0,
+        metavar="N",
+        help="language check: also a mixed model keeping character n-grams under N tweets",
+    )
+    parser.add_argument(
+        "--mix-levers",
+        action="store_true",
+        help="language check: also what the mixed model loses to (C fixed, one change at a time)",
+    )
+    parser.add_argument(
+        "--no-doc", action="store_true", help="do not write the language check into the doc"
+    )
     args = parser.parse_args()
     if not (args.data_dir / "semeval2017_train.csv.gz").exists():
         print(f"No benchmark data in {args.data_dir}: nothing to measure (pass --data-dir).")
         return 0
-    n_folds = 3 if args.quick else 5
+    n_folds = args.folds or (3 if args.quick else 5)
+    rows_cap = QUICK_ROWS if args.quick else None
     print(f"{n_folds}-fold stratified CV, seed {SEED}{', quick subsamples' if args.quick else ''}")
     rows = []
-    for task in args.tasks.split(","):
-        texts, y = load(args.data_dir, task, args.quick)
+    for task in [] if args.mixing_only or args.tasks == "none" else args.tasks.split(","):
+        texts, y = load(args.data_dir, task, rows_cap)
         t0 = time.monotonic()
         res = cv_product(texts, y, n_folds)
         classes = np.unique(y)
@@ -214,14 +442,24 @@ def main() -> int:
             ref = lever_scores["recipe (C fixed)"]
             for name, score in lever_scores.items():
                 print(f"| {name} | {score:.4f} | {score - ref:+.4f} |", flush=True)
-    print("\n| task | tweets | accuracy | macro recall | sd | ECE |\n|---|---|---|---|---|---|")
+    if rows:
+        print("\n| task | tweets | accuracy | macro recall | sd | ECE |\n|---|---|---|---|---|---|")
     for task, n, res, ece in rows:
         print(
             f"| {TITLES[task]} | {n} | {res['acc']:.4f} | {res['macro_recall']:.4f} "
             f"| {res['sd']:.4f} | {ece:.4f} |"
         )
     if not args.no_mixing:
-        language_mixing(args.data_dir, n_folds, args.quick)
+        en_rows = args.en_rows or rows_cap
+        report = language_mixing(args.data_dir, n_folds, en_rows, args.char_below)
+        if not args.no_doc:
+            replace_section(DOC, "language-mix", report, title="Sentiment model")
+            print(f"Written to {DOC}")
+    if args.mix_levers:
+        report = mixing_levers(args.data_dir, n_folds, args.en_rows or rows_cap)
+        if not args.no_doc:
+            replace_section(DOC, "language-levers", report, title="Sentiment model")
+            print(f"Written to {DOC}")
     return 0
 
 

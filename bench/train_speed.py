@@ -12,14 +12,15 @@ of 9 runs). Peak RSS counts this process and its worker processes.
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
+import gzip
 import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,21 +42,28 @@ def peak_rss_mb() -> tuple[float, float]:
     return own, children
 
 
+def read_csv(path: Path) -> tuple[list[str], list[str]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
 def load(data_dir: Path, rows: int) -> tuple[list[str], list[str]]:
     if rows <= 100_000:
-        df = pd.read_csv(data_dir / "sentiment140_train_100k.csv.gz", keep_default_na=False)
-        df = df.sample(n=rows, random_state=0)
-        return df.text.tolist(), df.label.tolist()
-    df = pd.concat(
-        [pd.read_csv(data_dir / f"{name}.csv.gz", keep_default_na=False) for name in ALL_FILES],
-        ignore_index=True,
-    )
+        texts, labels = read_csv(data_dir / "sentiment140_train_100k.csv.gz")
+        order = np.random.RandomState(0).permutation(len(texts))[:rows]
+        return [texts[i] for i in order], [labels[i] for i in order]
+    all_texts, all_labels = [], []
+    for name in ALL_FILES:
+        file_texts, file_labels = read_csv(data_dir / f"{name}.csv.gz")
+        all_texts.extend(file_texts)
+        all_labels.extend(file_labels)
     texts, labels = [], []
     copy = 0
     while len(texts) < rows:
         suffix = f" x{copy}" if copy else ""
-        texts.extend(t + suffix for t in df.text)
-        labels.extend(df.label)
+        texts.extend(t + suffix for t in all_texts)
+        labels.extend(all_labels)
         copy += 1
     order = np.random.default_rng(0).permutation(len(texts))[:rows]
     return [texts[i] for i in order], [labels[i] for i in order]

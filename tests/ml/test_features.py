@@ -63,3 +63,12 @@ def test_lexicon_prior_signs() -> None:
     assert lexicon_row(tokenize("not great"), table)[compound] < 0
     assert lexicon_row(tokenize("quelle journée horrible 😭"), table)[compound] < 0
     assert lexicon_row(tokenize("the table"), table) == [0.0] * len(FEATURE_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "has_chars"),
+    [(2_000, True), (41_000, True), (59_999, True), (60_000, False), (300_000, False)],
+)
+def test_character_ngrams_up_to_60k_tweets(n_samples: int, has_chars: bool) -> None:
+    """A French + English set of ~40k tweets keeps them: they pay for the minority language."""
+    assert bool(build_vectorizer(n_samples).char_ngrams) is has_chars
