@@ -9,16 +9,24 @@
 
 Feature names stay readable for explanations: ``"good"``, ``"not good"``, ``"like_NEG"``,
 ``"😂"``, ``"char: goo"``, ``"lex:compound"``.
+
+On large inputs the fit runs on every core: each worker tokenises a share of the tweets,
+counts its word n-grams against its own vocabulary and computes its lexicon features; the
+parent merges the vocabularies, drops the n-grams under ``min_df`` and hands the rest to
+scikit-learn's own selection (``max_features``) and TF-IDF weighting, so the fitted
+vectorizer is exactly the one ``TfidfVectorizer.fit_transform`` would give.
 """
 
 from __future__ import annotations
 
 import functools
+from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
@@ -155,6 +163,91 @@ def _tokenize_chunk(texts: Sequence[str], negation: bool, accents: bool) -> list
     return [tokenize(t, negation=negation, accents=accents) for t in texts]
 
 
+@dataclass
+class _ChunkCounts:
+    """One worker's share of a fit: n-gram counts against its own vocabulary ``terms``."""
+
+    terms: list[str]
+    indptr: np.ndarray
+    indices: np.ndarray
+    counts: np.ndarray
+    lexicon: np.ndarray | None
+    docs: list[Tokens] | None
+
+
+def _count_chunk(
+    texts: Sequence[str],
+    *,
+    negation: bool,
+    accents: bool,
+    ngram_range: tuple[int, int],
+    flags: bool,
+    lexicon_scale: float,
+    keep_docs: bool,
+) -> _ChunkCounts:
+    """Tokenise, count word n-grams per tweet (as ``CountVectorizer`` does) and lexicon rows."""
+    docs = _tokenize_chunk(texts, negation, accents)
+    vocabulary: dict[str, int] = {}
+    indptr, indices, counts = array("q", [0]), array("i"), array("i")
+    for doc in docs:
+        counter: dict[int, int] = {}
+        for gram in word_grams(doc, ngram_range, flags):
+            index = vocabulary.setdefault(gram, len(vocabulary))
+            counter[index] = counter.get(index, 0) + 1
+        indices.extend(counter.keys())
+        counts.extend(counter.values())
+        indptr.append(len(indices))
+    lexicon = LexiconFeatures(scale=lexicon_scale).transform(docs) if lexicon_scale else None
+    return _ChunkCounts(
+        terms=list(vocabulary),
+        indptr=np.frombuffer(indptr, dtype=np.int64),
+        indices=np.frombuffer(indices, dtype=np.int32),
+        counts=np.frombuffer(counts, dtype=np.int32),
+        lexicon=lexicon,
+        docs=docs if keep_docs else None,
+    )
+
+
+def _merge_counts(chunks: list[_ChunkCounts], min_df: int) -> tuple[sp.csr_matrix, list[str]]:
+    """One (tweets x n-grams) float32 count matrix over the n-grams in ``min_df`` tweets or more.
+
+    Rarer n-grams can never be kept (``min_df`` is applied before ``max_features``), so they
+    are dropped before the vocabulary is sorted and selected.
+    """
+    vocabulary: dict[str, int] = {}
+    global_ids = []
+    for chunk in chunks:
+        ids = np.fromiter(
+            (vocabulary.setdefault(term, len(vocabulary)) for term in chunk.terms),
+            dtype=np.int64,
+            count=len(chunk.terms),
+        )
+        global_ids.append(ids[chunk.indices])
+    indices = np.concatenate(global_ids)
+    doc_freq = np.bincount(indices, minlength=len(vocabulary))
+    keep = doc_freq >= min_df
+    new_index = np.cumsum(keep) - 1
+    kept_entries = keep[indices]
+    offsets = [0]
+    for chunk in chunks:
+        offsets.append(offsets[-1] + len(chunk.indices))
+    row_ends = np.concatenate(
+        [chunk.indptr[1:] + offset for chunk, offset in zip(chunks, offsets, strict=False)]
+    )
+    kept_before = np.concatenate([[0], np.cumsum(kept_entries)])
+    indptr = kept_before[np.concatenate([[0], row_ends])]
+    matrix = sp.csr_matrix(
+        (
+            np.concatenate([chunk.counts for chunk in chunks])[kept_entries].astype(np.float32),
+            new_index[indices[kept_entries]].astype(np.int32),
+            indptr,
+        ),
+        shape=(len(row_ends), int(keep.sum())),
+    )
+    terms = np.array(list(vocabulary), dtype=object)[keep].tolist()
+    return matrix, terms
+
+
 def _transform_chunk(vectorizer: TweetVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
     return vectorizer._transform_docs(vectorizer._tokenize(texts, parallel=False))
 
@@ -214,7 +307,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, texts: Sequence[str], y: object = None) -> sp.csr_matrix:
-        docs = self._tokenize(texts)
+        texts = list(texts)
         analyzer = functools.partial(word_grams, ngram_range=self.word_ngrams, flags=self.flags)
         self.word_ = TfidfVectorizer(
             analyzer=analyzer,
@@ -223,7 +316,12 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
             sublinear_tf=self.sublinear_tf,
             dtype=np.float32,
         )
-        parts = [self.word_.fit_transform(docs)]
+        if self._parallel(len(texts)):
+            words, lexicon, docs = self._fit_words_in_parallel(texts)
+        else:
+            docs = self._tokenize(texts, parallel=False)
+            words, lexicon = self.word_.fit_transform(docs), None
+        parts = [words]
         self.char_ = None
         if self.char_ngrams:
             self.char_ = CharNgrams(
@@ -235,10 +333,60 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
             parts.append(self.char_.fit_transform(docs))
         self.lexicon_ = None
         if self.lexicon_scale:
-            self.lexicon_ = LexiconFeatures(scale=self.lexicon_scale).fit(docs)
-            parts.append(sp.csr_matrix(self.lexicon_.transform(docs)))
+            self.lexicon_ = LexiconFeatures(scale=self.lexicon_scale).fit(docs or [])
+            if lexicon is None:
+                lexicon = self.lexicon_.transform(docs)
+            parts.append(sp.csr_matrix(lexicon))
         self.n_features_out_ = sum(p.shape[1] for p in parts)
         return sp.hstack(parts, format="csr", dtype=np.float32)
+
+    def _fit_words_in_parallel(
+        self, texts: list[str]
+    ) -> tuple[sp.csr_matrix, np.ndarray | None, list[Tokens] | None]:
+        """``self.word_.fit_transform`` with tokenising and counting spread over the workers.
+
+        Returns the TF-IDF word features, the lexicon features and (only when character
+        n-grams need them) the tokenised tweets.
+        """
+        step = -(-len(texts) // (2 * effective_n_jobs(self.n_jobs)))
+        chunks = Parallel(n_jobs=self.n_jobs)(
+            delayed(_count_chunk)(
+                texts[i : i + step],
+                negation=self.negation,
+                accents=self.accents,
+                ngram_range=self.word_ngrams,
+                flags=self.flags,
+                lexicon_scale=self.lexicon_scale,
+                keep_docs=bool(self.char_ngrams),
+            )
+            for i in range(0, len(texts), step)
+        )
+        counts, terms = _merge_counts(chunks, self.min_df)
+        lexicon = np.vstack([c.lexicon for c in chunks]) if self.lexicon_scale else None
+        docs = [doc for c in chunks for doc in c.docs] if self.char_ngrams else None
+        del chunks
+        # From here on, the steps of CountVectorizer.fit_transform and TfidfVectorizer's, in
+        # their order, on the same float32 count matrix.
+        word = self.word_
+        word._validate_vocabulary()
+        word._tfidf = TfidfTransformer(
+            norm=word.norm,
+            use_idf=word.use_idf,
+            smooth_idf=word.smooth_idf,
+            sublinear_tf=word.sublinear_tf,
+        )
+        vocabulary = {term: i for i, term in enumerate(terms)}
+        del terms
+        if word.max_features is not None:
+            counts = word._sort_features(counts, vocabulary)
+        counts = word._limit_features(
+            counts, vocabulary, counts.shape[0], self.min_df, word.max_features
+        )
+        if word.max_features is None:
+            counts = word._sort_features(counts, vocabulary)
+        word.vocabulary_ = vocabulary
+        word._tfidf.fit(counts)
+        return word._tfidf.transform(counts, copy=False), lexicon, docs
 
     def _transform_docs(self, docs: list[Tokens]) -> sp.csr_matrix:
         parts = [self.word_.transform(docs)]
