@@ -22,9 +22,8 @@ from sentiment.models import ModelVersion, Tweet
 from sentiment.services import versions
 from sentiment.services.tweets import iter_values
 
-# Large enough for the vectorizer to tokenise on every core (PARALLEL_MIN_TEXTS), small
-# enough to keep memory flat.
-CHUNK = 20_000
+# Tweets read, scored and written per step: few statements, and memory stays flat.
+CHUNK = 50_000
 # Up to this many unlabelled tweets, an activation from the admin rescores them before it
 # answers; beyond, in a background thread, so that the request stays short.
 INLINE_LIMIT = 20_000
