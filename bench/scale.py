@@ -107,7 +107,8 @@ def timed(env: dict[str, str], args: list[str], label: str) -> dict:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
-        # wait4 reaps this child and gives its own resource usage (not the largest child's).
+        # wait4 reaps this child with its own usage (and its reaped workers'), not the
+        # largest of every earlier child as RUSAGE_CHILDREN would.
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -263,7 +264,8 @@ def update_doc(size: int, results: dict) -> None:
         )
     body = (
         f"Last run {time.strftime('%Y-%m-%d')}; admin pages are the median of 5 requests; "
-        "peak memory is the maximum RSS of the command's process.\n\n" + "\n".join(rows)
+        "peak memory is the largest resident set among the command's processes (its own or a "
+        "worker's, from wait4).\n\n" + "\n".join(rows)
     )
     replace_section(DOC, "growth", body, title="Scaling")
     plans = results.get("admin", {})
