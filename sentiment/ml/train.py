@@ -4,7 +4,10 @@ C is searched on a log2 grid starting at ``DEFAULT_C`` and walking towards bette
 (macro-averaged recall, which weighs every class equally); the walk stops when the next
 candidate would overrun the time budget, so training time stays bounded on large inputs.
 The vectorizer is fitted once on all texts before the search: refitting it per fold would
-triple the cost and only its IDF weights would change slightly.
+triple the cost and only its IDF weights would change slightly. Past ``SEARCH_MAX_SAMPLES``
+texts the folds are drawn from a stratified sample of that size (a fold fit on 800k tweets
+costs a minute; the held-out score moves by a few thousandths between neighbouring Cs, which
+a sample measures as well), and only the final fit sees every text.
 
 The probabilities are then calibrated by temperature scaling: one scalar T, fitted on the
 search's out-of-fold decisions at the chosen C by minimising the log loss, divides the
@@ -28,7 +31,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_expit, log_softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import recall_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from .features import TweetVectorizer, build_vectorizer
 
@@ -36,7 +39,8 @@ DEFAULT_C = 1.0
 C_GRID = tuple(2.0**k for k in range(-3, 5))  # 0.125 .. 16
 MAX_FOLDS = 3
 CLASS_WEIGHT = "balanced"
-SAGA_MIN_SAMPLES = 20_000
+SAG_MIN_SAMPLES = 20_000
+SEARCH_MAX_SAMPLES = 100_000
 
 
 @dataclass
@@ -59,12 +63,22 @@ def make_classifier(
     """The classifier of the product: L2 logistic regression, class-balanced.
 
     Solver by measured speed: liblinear for two labels; for three (multinomial; liblinear
-    no longer accepts them) lbfgs on small sets, where saga needs hundreds of epochs, and
-    saga on large ones, where it converges in a few epochs while lbfgs crawls.
+    no longer accepts them) lbfgs on small sets, where the stochastic solvers need hundreds
+    of epochs, and sag on large ones, where it converges in a few dozen epochs while lbfgs
+    crawls (on 200k tweets: sag 16 s, saga 42 s, lbfgs 220 s; sag and lbfgs reach the same
+    held-out macro recall, saga stops 0.004 short of it). Past ``SEARCH_MAX_SAMPLES`` sag
+    stops at a relative change of 1e-3 instead of 1e-4: 24 epochs instead of 40, 0.001 of macro
+    recall on 200k tweets.
     """
-    solver = "liblinear" if n_classes == 2 else "saga" if n_samples >= SAGA_MIN_SAMPLES else "lbfgs"
+    solver = "liblinear" if n_classes == 2 else "sag" if n_samples >= SAG_MIN_SAMPLES else "lbfgs"
+    tol = 1e-3 if solver == "sag" and n_samples > SEARCH_MAX_SAMPLES else 1e-4
     return LogisticRegression(
-        C=C, class_weight=CLASS_WEIGHT, solver=solver, max_iter=1000, random_state=random_state
+        C=C,
+        class_weight=CLASS_WEIGHT,
+        solver=solver,
+        tol=tol,
+        max_iter=1000,
+        random_state=random_state,
     )
 
 
@@ -165,15 +179,27 @@ def fit_model(
     best_c = DEFAULT_C
     temperature = 1.0
     if n_folds >= 2:
+        X_search, y_search = search_sample(X, y, random_state)
+        if len(y_search) < len(y):
+            say(f"C search on a stratified sample of {len(y_search)} texts")
         folds = list(
             StratifiedKFold(n_folds, shuffle=True, random_state=random_state).split(
-                np.zeros(len(y)), y
+                np.zeros(len(y_search)), y_search
             )
         )
         best_c = _search_c(
-            X, y, folds, scores, decisions, start, time_budget_s, n_jobs, random_state, say
+            X_search,
+            y_search,
+            folds,
+            scores,
+            decisions,
+            start,
+            time_budget_s,
+            n_jobs,
+            random_state,
+            say,
         )
-        temperature = fit_temperature(decisions[best_c], y, np.unique(y))
+        temperature = fit_temperature(decisions[best_c], y_search, np.unique(y_search))
 
     classifier = make_classifier(best_c, len(counts), len(y), random_state).fit(X, y)
     classifier.coef_ /= temperature
@@ -190,6 +216,22 @@ def fit_model(
         cv_scores=scores,
         temperature=temperature,
     )
+
+
+def search_sample(
+    X: sp.csr_matrix, y: np.ndarray, random_state: int = 0
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The rows the C search runs on: all of them, or a stratified sample of
+    ``SEARCH_MAX_SAMPLES`` that keeps every label's share."""
+    if len(y) <= SEARCH_MAX_SAMPLES:
+        return X, y
+    index, _ = next(
+        StratifiedShuffleSplit(
+            n_splits=1, train_size=SEARCH_MAX_SAMPLES, random_state=random_state
+        ).split(np.zeros(len(y)), y)
+    )
+    index.sort()
+    return X[index], y[index]
 
 
 def _search_c(

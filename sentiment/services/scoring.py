@@ -1,7 +1,10 @@
 """Stored predictions: the active model's score and uncertainty for every unlabelled tweet.
 
 Refreshed in bulk after each activation, so that the admin's list and the annotation queue
-sort by them without calling the model on each page.
+sort by them without calling the model on each page: the unlabelled tweets are read in chunks
+(keyset pagination), each chunk is scored in one call, and its scores are written back with
+one UPDATE statement joined to a temporary table on MySQL/MariaDB (one UPDATE per row there
+costs a round trip each), with `executemany` elsewhere.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from sentiment.ml import sampling
 from sentiment.ml.artifacts import load_artifacts
@@ -19,7 +22,8 @@ from sentiment.models import ModelVersion, Tweet
 from sentiment.services import versions
 from sentiment.services.tweets import iter_values
 
-CHUNK = 5000
+# Tweets read, scored and written per step: few statements, and memory stays flat.
+CHUNK = 50_000
 # Up to this many unlabelled tweets, an activation from the admin rescores them before it
 # answers; beyond, in a background thread, so that the request stays short.
 INLINE_LIMIT = 20_000
@@ -53,6 +57,13 @@ def refresh_predictions(
                 progress(f"scored {done:,} unlabelled tweets")
     if pending:
         done += _score(pending, predictor, version.pk)
+    if connection.vendor == "mysql" and done:
+        # Rewriting the score indexes of many rows can leave InnoDB with statistics that
+        # make the optimizer scan a whole index for the admin's source filter (a second on
+        # a million tweets) instead of jumping between its few values; refresh them (~0.05 s).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE TABLE {connection.ops.quote_name(Tweet._meta.db_table)}")
+            cursor.fetchall()
     return done
 
 
@@ -61,15 +72,52 @@ def _score(rows: list[tuple[int, str]], predictor: Predictor, version: int) -> i
     scores = predictor.scores_from_proba(proba)
     # The measure the annotation queue sorts by (and bench/active_learning.py simulates).
     uncertainty = sampling.uncertainty(proba)
-    tweets = [
-        Tweet(pk=pk, predicted_score=float(s), uncertainty=float(u), scored_by_version=version)
+    values = [
+        (pk, float(s), float(u), version)
         for (pk, _), s, u in zip(rows, scores, uncertainty, strict=True)
     ]
     with transaction.atomic():
-        Tweet.objects.bulk_update(
-            tweets, ["predicted_score", "uncertainty", "scored_by_version"], batch_size=1000
+        store_scores(values)
+    return len(values)
+
+
+SCORE_FIELDS = ("predicted_score", "uncertainty", "scored_by_version")
+SCRATCH_TABLE = "tweet_scores_scratch"
+
+
+def store_scores(values: list[tuple[int, float, float, int]]) -> None:
+    """Write (pk, predicted_score, uncertainty, scored_by_version) rows to their tweets."""
+    if not values:
+        return
+    # Every identifier below comes from the model's metadata or a constant, never from input.
+    quote = connection.ops.quote_name
+    meta = Tweet._meta
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns = [quote(meta.get_field(name).column) for name in SCORE_FIELDS]
+    with connection.cursor() as cursor:
+        if connection.vendor != "mysql":
+            assignments = ", ".join(f"{column} = %s" for column in columns)
+            update = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+            cursor.executemany(update, [(*row[1:], row[0]) for row in values])
+            return
+        # mysqlclient sends an INSERT's executemany as multi-row statements; the UPDATE then
+        # joins on the primary key. A temporary table is private to this connection.
+        scratch = quote(SCRATCH_TABLE)
+        names = ", ".join(quote(name) for name in SCORE_FIELDS)
+        insert = f"INSERT INTO {scratch} (id, {names}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+        assignments = ", ".join(
+            f"t.{column} = s.{quote(name)}"
+            for column, name in zip(columns, SCORE_FIELDS, strict=True)
         )
-    return len(tweets)
+        update = f"UPDATE {table} t JOIN {scratch} s ON t.{pk} = s.id SET {assignments}"  # noqa: S608
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} (id BIGINT PRIMARY KEY, "
+            "predicted_score DOUBLE, uncertainty DOUBLE, scored_by_version INT UNSIGNED)"
+        )
+        cursor.execute(f"DELETE FROM {scratch}")  # noqa: S608
+        cursor.executemany(insert, values)
+        cursor.execute(update)
+        cursor.execute(f"DELETE FROM {scratch}")  # noqa: S608
 
 
 def refresh_after_activation(version: ModelVersion) -> str:
