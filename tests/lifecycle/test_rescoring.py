@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from sentiment.ml import sampling
 from sentiment.ml.data import text_hash
@@ -74,3 +75,24 @@ def test_store_scores_writes_the_given_rows_only(db):
         second.pk: (None, None, None),
         third.pk: (-1.0, 0.0, 7),
     }
+
+
+class Undo(Exception):
+    pass
+
+
+def _rescore_then_roll_back(version) -> None:
+    with transaction.atomic():
+        Tweet.objects.create(text="made in the transaction", text_hash=text_hash("made in"))
+        scoring.refresh_predictions(version)
+        raise Undo
+
+
+def test_rescoring_inside_a_transaction_does_not_commit_it(active_model, tweets):
+    unlabelled, _ = tweets
+
+    with pytest.raises(Undo):
+        _rescore_then_roll_back(active_model)
+
+    assert not Tweet.objects.filter(text="made in the transaction").exists()
+    assert not unlabelled.filter(scored_by_version=active_model.pk).exists()
