@@ -10,7 +10,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench bench-accuracy bench-active-learning bench-serving \
+.PHONY: help run serve test lint format bench bench-accuracy bench-training bench-active-learning bench-serving \
 	bench-scale load-test system-deps clean
 
 help:  ## List the targets
@@ -39,10 +39,14 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-accuracy bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
+bench: bench-accuracy bench-training bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
 
-bench-accuracy: $(VENV)/.dev  ## Cross-validated accuracy on ../shared/data -> docs/accuracy.md
+bench-accuracy: $(VENV)/.dev  ## Cross-validated accuracy on ../shared/data (printed; language check -> docs/accuracy.md)
 	$(PY) bench/accuracy.py
+
+bench-training: $(VENV)/.dev  ## Training time, memory and prediction latency (printed; see docs/accuracy.md)
+	$(PY) bench/train_speed.py
+	$(PY) bench/train_speed.py --latency
 
 bench-active-learning: $(VENV)/.dev  ## Queue order vs random labelling -> docs/active-learning.md
 	$(PY) bench/active_learning.py
