@@ -94,7 +94,7 @@ def prepare_model(data_dir: Path) -> tuple[Path, list[str], str]:
     s140 = data_dir / "sentiment140_train_100k.csv.gz"
     source = s140 if s140.is_file() else ROOT / "sentiment" / "demo" / "demo_tweets.csv"
     described = (
-        f"Sentiment140 100k ({s140})"
+        f"Sentiment140 100k ({s140.name})"
         if s140.is_file()
         else f"the demo set ({data_dir} not found, so not Sentiment140)"
     )
