@@ -10,27 +10,24 @@
 Feature names stay readable for explanations: ``"good"``, ``"not good"``, ``"like_NEG"``,
 ``"😂"``, ``"char: goo"``, ``"lex:compound"``.
 
-On large inputs the fit runs on every core: each worker tokenises a share of the tweets,
-counts its word n-grams against its own vocabulary and computes its lexicon features; the
-parent merges the vocabularies, drops the n-grams under ``min_df`` and hands the rest to
-scikit-learn's own selection (``max_features``) and TF-IDF weighting, so the fitted
-vectorizer is exactly the one ``TfidfVectorizer.fit_transform`` would give.
+On large inputs the word features are fitted on every core (``parallel_fit``), with exactly
+the result of ``TfidfVectorizer.fit_transform``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from .lexicon import LexiconFeatures
 from .normalize import NEG_SUFFIX, Tokens, tokenize
+from .parallel_fit import fit_word_tfidf
 
 # Below this many texts a process pool costs more (start-up, shipping the vocabulary) than
 # it saves.
@@ -38,8 +35,6 @@ PARALLEL_MIN_TEXTS = 20_000
 _CHUNK = 10_000
 # Words outside the character n-gram cache whose n-gram rows are remembered between calls.
 UNSEEN_CACHE_SIZE = 50_000
-# Tweets per fitting task: small enough that a worker's n-gram lists stay around 100 MB.
-_FIT_CHUNK = 50_000
 
 
 def word_grams(doc: Tokens, ngram_range: tuple[int, int] = (1, 2), flags: bool = True) -> list[str]:
@@ -198,102 +193,10 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         return np.array(["char:" + gram for gram in self.vocabulary_], dtype=object)
 
 
-def _tokenize_chunk(texts: Sequence[str], negation: bool, accents: bool) -> list[Tokens]:
+def _tokenize_chunk(
+    texts: Sequence[str], negation: bool = True, accents: bool = True
+) -> list[Tokens]:
     return [tokenize(t, negation=negation, accents=accents) for t in texts]
-
-
-@dataclass
-class _ChunkCounts:
-    """One worker's share of a fit: n-gram counts against its own vocabulary ``terms``."""
-
-    terms: list[str]
-    indptr: np.ndarray
-    indices: np.ndarray
-    counts: np.ndarray
-    lexicon: np.ndarray | None
-    docs: list[Tokens] | None
-
-
-def _count_chunk(
-    texts: Sequence[str],
-    *,
-    negation: bool,
-    accents: bool,
-    ngram_range: tuple[int, int],
-    flags: bool,
-    lexicon_scale: float,
-    keep_docs: bool,
-) -> _ChunkCounts:
-    """Tokenise, count word n-grams per tweet (as ``CountVectorizer`` does) and lexicon rows.
-
-    The n-grams of the whole chunk are numbered with C-level dict and map calls and counted
-    per tweet with one integer sort, not one Python step per n-gram.
-    """
-    docs = _tokenize_chunk(texts, negation, accents)
-    grams: list[str] = []
-    lengths = np.empty(len(docs), dtype=np.int64)
-    for i, doc in enumerate(docs):
-        doc_grams = word_grams(doc, ngram_range, flags)
-        lengths[i] = len(doc_grams)
-        grams.extend(doc_grams)
-    terms = list(dict.fromkeys(grams))  # first-seen order
-    numbering = dict(zip(terms, range(len(terms)), strict=True))
-    ids = np.fromiter(map(numbering.__getitem__, grams), dtype=np.int64, count=len(grams))
-    del grams, numbering
-    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-    keys, counts = np.unique(rows * max(len(terms), 1) + ids, return_counts=True)
-    doc_of_key, indices = np.divmod(keys, max(len(terms), 1))
-    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(doc_of_key, minlength=len(docs)), out=indptr[1:])
-    lexicon = LexiconFeatures(scale=lexicon_scale).transform(docs) if lexicon_scale else None
-    return _ChunkCounts(
-        terms=terms,
-        indptr=indptr,
-        indices=indices.astype(np.int32),
-        counts=counts.astype(np.int32),
-        lexicon=lexicon,
-        docs=docs if keep_docs else None,
-    )
-
-
-def _merge_counts(chunks: list[_ChunkCounts], min_df: int) -> tuple[sp.csr_matrix, list[str]]:
-    """One (tweets x n-grams) float32 count matrix over the n-grams in ``min_df`` tweets or more.
-
-    Rarer n-grams can never be kept (``min_df`` is applied before ``max_features``), so they
-    are dropped before the vocabulary is sorted and selected.
-    """
-    vocabulary: dict[str, int] = {}
-    global_ids = []
-    for chunk in chunks:
-        ids = np.fromiter(
-            (vocabulary.setdefault(term, len(vocabulary)) for term in chunk.terms),
-            dtype=np.int64,
-            count=len(chunk.terms),
-        )
-        global_ids.append(ids[chunk.indices])
-    indices = np.concatenate(global_ids)
-    doc_freq = np.bincount(indices, minlength=len(vocabulary))
-    keep = doc_freq >= min_df
-    new_index = np.cumsum(keep) - 1
-    kept_entries = keep[indices]
-    offsets = [0]
-    for chunk in chunks:
-        offsets.append(offsets[-1] + len(chunk.indices))
-    row_ends = np.concatenate(
-        [chunk.indptr[1:] + offset for chunk, offset in zip(chunks, offsets, strict=False)]
-    )
-    kept_before = np.concatenate([[0], np.cumsum(kept_entries)])
-    indptr = kept_before[np.concatenate([[0], row_ends])]
-    matrix = sp.csr_matrix(
-        (
-            np.concatenate([chunk.counts for chunk in chunks])[kept_entries].astype(np.float32),
-            new_index[indices[kept_entries]].astype(np.int32),
-            indptr,
-        ),
-        shape=(len(row_ends), int(keep.sum())),
-    )
-    terms = np.array(list(vocabulary), dtype=object)[keep].tolist()
-    return matrix, terms
 
 
 class TweetVectorizer(TransformerMixin, BaseEstimator):
@@ -387,50 +290,23 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
     def _fit_words_in_parallel(
         self, texts: list[str]
     ) -> tuple[sp.csr_matrix, np.ndarray | None, list[Tokens] | None]:
-        """``self.word_.fit_transform`` with tokenising and counting spread over the workers.
+        """``self.word_.fit_transform`` spread over the workers (``parallel_fit``).
 
         Returns the TF-IDF word features, the lexicon features and (only when character
         n-grams need them) the tokenised tweets.
         """
-        step = min(-(-len(texts) // (2 * effective_n_jobs(self.n_jobs))), _FIT_CHUNK)
-        chunks = Parallel(n_jobs=self.n_jobs)(
-            delayed(_count_chunk)(
-                texts[i : i + step],
-                negation=self.negation,
-                accents=self.accents,
-                ngram_range=self.word_ngrams,
-                flags=self.flags,
-                lexicon_scale=self.lexicon_scale,
-                keep_docs=bool(self.char_ngrams),
-            )
-            for i in range(0, len(texts), step)
+        return fit_word_tfidf(
+            self.word_,
+            texts,
+            tokenize=functools.partial(
+                _tokenize_chunk, negation=self.negation, accents=self.accents
+            ),
+            lexicon_rows=(
+                LexiconFeatures(scale=self.lexicon_scale).transform if self.lexicon_scale else None
+            ),
+            keep_docs=bool(self.char_ngrams),
+            n_jobs=self.n_jobs,
         )
-        counts, terms = _merge_counts(chunks, self.min_df)
-        lexicon = np.vstack([c.lexicon for c in chunks]) if self.lexicon_scale else None
-        docs = [doc for c in chunks for doc in c.docs] if self.char_ngrams else None
-        del chunks
-        # From here on, the steps of CountVectorizer.fit_transform and TfidfVectorizer's, in
-        # their order, on the same float32 count matrix.
-        word = self.word_
-        word._validate_vocabulary()
-        word._tfidf = TfidfTransformer(
-            norm=word.norm,
-            use_idf=word.use_idf,
-            smooth_idf=word.smooth_idf,
-            sublinear_tf=word.sublinear_tf,
-        )
-        vocabulary = {term: i for i, term in enumerate(terms)}
-        del terms
-        if word.max_features is not None:
-            counts = word._sort_features(counts, vocabulary)
-        counts = word._limit_features(
-            counts, vocabulary, counts.shape[0], self.min_df, word.max_features
-        )
-        if word.max_features is None:
-            counts = word._sort_features(counts, vocabulary)
-        word.vocabulary_ = vocabulary
-        word._tfidf.fit(counts)
-        return word._tfidf.transform(counts, copy=False), lexicon, docs
 
     def _transform_docs(self, docs: list[Tokens]) -> sp.csr_matrix:
         parts = [self.word_.transform(docs)]
