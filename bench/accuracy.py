@@ -1,22 +1,30 @@
-"""Cross-validated accuracy of the sentiment model on the three benchmark tasks.
+"""Accuracy of the sentiment model: on tweets of another source or year, and in-domain.
 
-    python bench/accuracy.py [--data-dir ../shared/data] [--quick] [--levers]
+    python bench/accuracy.py [--data-dir ../shared/data]            # both tables
+    python bench/accuracy.py --transfer-only [--levers]              # what the product optimises
+    python bench/accuracy.py --tasks s140,semeval,deft --no-transfer # in-domain CV only
     python bench/accuracy.py --mixing-only [--folds 5] [--en-rows N] [--char-below 60000]
-    python bench/accuracy.py --tasks none --no-mixing --mix-levers
 
-Each task trains on its own training file only, exactly as the product does (``fit_model``,
-with its internal choice of C), in 5-fold stratified cross-validation with a fixed seed:
+**Transfer** (what the product optimises): the model is trained as the product trains it
+(``fit_model``) on one source or period and scored on another that it never saw and that no
+choice of the recipe looked at:
 
-* Sentiment140 (100k, positive/negative, English): accuracy and macro recall;
-* SemEval-2017 4A (3 labels, English): macro-averaged recall;
-* DEFT-2017 (3 labels, French; train + validation splits): macro-averaged recall.
+* Sentiment140 (100k, emoticon labels) -> the human-labelled positive and negative tweets of
+  SemEval 2013-2016 and of the airline set (two labels: macro recall, i.e. the accuracy of a
+  test set balanced like Sentiment140's own test set);
+* SemEval 2013-2015 -> SemEval 2016 (a later year, as the SemEval-2017 test is), 3 labels;
+* SemEval 2013-2016 -> the airline tweets, 3 labels;
+* DEFT-2017 French train -> DEFT-2017 validation split.
 
-It also prints a reliability table of the out-of-fold probabilities, and checks that one
-model trained on French and English together scores each language as well as separate
-models do (written into docs/accuracy.md; ``--mix-levers`` adds what the mixed model loses
-to, one change at a time). ``--levers`` adds the contribution of each part of the feature
-recipe (fixed C, one part removed at a time). ``--quick`` uses 3 folds and subsamples the
-large sets. The data folder is optional: without it the script says so and exits successfully.
+``--levers`` adds each lever's effect on the same protocol (C chosen by in-domain
+cross-validation as the previous recipe did, C x4 and /4, no lexicon prior, character n-grams
+at every size). The results go into docs/accuracy.md.
+
+**In-domain** 5-fold stratified cross-validation on each training file (Sentiment140 accuracy;
+SemEval and DEFT macro recall), with a reliability table of the out-of-fold probabilities; and
+the check that one model trained on French and English together scores each language as well as
+separate models do. ``--quick`` uses 3 folds and subsamples the large sets. The data folder is
+optional: without it the script says so and exits successfully.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import shlex
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +53,7 @@ from docsection import replace_section
 
 from sentiment.ml import train as product_train
 from sentiment.ml.features import build_vectorizer
-from sentiment.ml.train import DEFAULT_C, fit_model, make_classifier
+from sentiment.ml.train import fit_model, make_classifier, regularisation
 
 SEED = 0
 FILES = {
@@ -54,6 +63,7 @@ FILES = {
 }
 TITLES = {"s140": "Sentiment140 pos/neg", "semeval": "SemEval-2017 4A", "deft": "DEFT-2017 fr"}
 QUICK_ROWS = 20_000
+FIXED_C = 1.0  # the language levers compare features at one C
 DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 
 
@@ -81,7 +91,7 @@ def take(texts: list[str], idx: np.ndarray) -> list[str]:
 
 
 def cv_product(texts: list[str], y: np.ndarray, n_folds: int) -> dict:
-    """Out-of-fold predictions of the full product training (vectorizer, C search, fit)."""
+    """Out-of-fold predictions of the full product training (vectorizer, calibration, fit)."""
     proba, pred, cs, secs = None, np.empty(len(y), dtype=object), [], []
     for train, test in folds(y, n_folds):
         result = fit_model(take(texts, train), y[train])
@@ -237,7 +247,7 @@ def language_mixing(data_dir: Path, n_folds: int, en_rows: int | None, char_belo
         f"train + validation) and of SemEval-2017 4A ({subsample}); "
         f"training sets per fold: French {size('fr')}, English {size('en')}, mixed "
         f"{size('mixed')} ({recipe} in the product recipe). Full product training "
-        f"(`fit_model`, C chosen by its internal CV) for every model; macro-averaged recall, "
+        f"(`fit_model`) for every model; macro-averaged recall, "
         f"mean over folds; deltas are paired by fold. "
         f"{time.monotonic() - t0:.0f} s. Command: "
         f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`"
@@ -263,7 +273,7 @@ MIX_LEVERS = {
 def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
     """What the French + English model loses to, measured one change at a time.
 
-    Same folds as ``language_mixing``; C fixed at ``DEFAULT_C`` and no C search, so that
+    Same folds as ``language_mixing``; C fixed at ``FIXED_C``, so that
     only the features and the weights change. A weight ``n_en / n_fr`` to the power p
     (0, 0.5 or 1) is each French training tweet's sample weight (the class weights
     stay balanced). Returns Markdown."""
@@ -290,7 +300,7 @@ def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
                     ("en", (en_train, en_y[en_tr])),
                 ):
                     vec = build_vectorizer(len(tr_texts), n_jobs=2)
-                    clf = make_classifier(DEFAULT_C, 3, len(tr_texts))
+                    clf = make_classifier(FIXED_C, 3, len(tr_texts))
                     clf.fit(vec.fit_transform(tr_texts), tr_y)
                     test_texts, test_y = tests[lang]
                     pred = clf.predict(vec.transform(test_texts))
@@ -308,7 +318,7 @@ def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
             weight[: len(fr_train)] = ratio**power
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
-                clf = make_classifier(DEFAULT_C, 3, len(y)).fit(X, y, sample_weight=weight)
+                clf = make_classifier(FIXED_C, 3, len(y)).fit(X, y, sample_weight=weight)
             if any(issubclass(w.category, ConvergenceWarning) for w in caught):
                 unconverged.add(name)
             for lang, (test_texts, test_y) in tests.items():
@@ -331,8 +341,8 @@ def mixing_levers(data_dir: Path, n_folds: int, en_rows: int | None) -> str:
         note = " (the solver did not converge)" if name in unconverged else ""
         lines.append(f"| {name}{note} | {' | '.join(cells)} |")
     report = (
-        f"What the mixed model loses to ({n_folds} folds, the same splits, no C search: C "
-        f"fixed at {DEFAULT_C:g}; {time.monotonic() - t0:.0f} s; "
+        f"What the mixed model loses to ({n_folds} folds, the same splits, C "
+        f"fixed at {FIXED_C:g}; {time.monotonic() - t0:.0f} s; "
         f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`):\n\n" + "\n".join(lines)
     )
     print("\n" + report, flush=True)
@@ -375,7 +385,7 @@ def levers(texts: list[str], y: np.ndarray, n_folds: int) -> dict[str, float]:
     }
 
     def classifier() -> LogisticRegression:
-        return make_classifier(DEFAULT_C, len(np.unique(y)), len(y))
+        return make_classifier(FIXED_C, len(np.unique(y)), len(y))
 
     out["recipe (C fixed)"] = run(recipe(), classifier)
     for name, change in LEVERS.items():
@@ -386,17 +396,190 @@ def levers(texts: list[str], y: np.ndarray, n_folds: int) -> dict[str, float]:
     return out
 
 
+PN = ("negative", "positive")
+
+
+@dataclass
+class Transfer:
+    """One training set and the tests of other sources or years it is scored on."""
+
+    name: str
+    title: str
+    train: tuple[list[str], np.ndarray]
+    tests: dict[str, tuple[list[str], np.ndarray]]
+
+
+def _rows(data_dir: Path, name: str, keep=lambda row: True) -> tuple[list[str], np.ndarray]:
+    rows = [r for r in read_csv(data_dir / f"{name}.csv.gz") if keep(r)]
+    return [r["text"] for r in rows], np.array([r["label"] for r in rows], dtype=object)
+
+
+def transfer_tasks(data_dir: Path) -> list[Transfer]:
+    """The protocol's training sets and tests; files are read in their own order (as a user
+    imports them), and no test tweet is in its training set."""
+
+    def early(row):
+        return not row["set"].startswith("2016")
+
+    def polar(row):
+        return row["label"] in PN
+
+    semeval = "semeval2013_2016_by_set"
+    return [
+        Transfer(
+            "s140",
+            "Sentiment140 (100k, emoticon labels)",
+            _rows(data_dir, "sentiment140_train_100k"),
+            {
+                "SemEval 2013-2016 pos/neg": _rows(data_dir, semeval, polar),
+                "airline pos/neg": _rows(data_dir, "airline_tweets", polar),
+            },
+        ),
+        Transfer(
+            "semeval-early",
+            "SemEval 2013-2015",
+            _rows(data_dir, semeval, early),
+            {"SemEval 2016 (a later year)": _rows(data_dir, semeval, lambda r: not early(r))},
+        ),
+        Transfer(
+            "semeval",
+            "SemEval 2013-2016 (SemEval-2017 train)",
+            _rows(data_dir, semeval),
+            {"airline (3 labels)": _rows(data_dir, "airline_tweets")},
+        ),
+        Transfer(
+            "deft",
+            "DEFT-2017 French train",
+            _rows(data_dir, "deft2017_fr_train"),
+            {"DEFT-2017 val": _rows(data_dir, "deft2017_fr_val")},
+        ),
+    ]
+
+
+def in_domain_c(texts: list[str], y: np.ndarray) -> float:
+    """The C the previous recipe chose: the best 3-fold in-domain macro recall on the log2 grid
+    0.125..16, walking uphill from 1 (features fitted once on all texts, as it did)."""
+    vectorizer = build_vectorizer(len(texts), n_jobs=2)
+    X = vectorizer.fit_transform(texts)
+    grid = [2.0**k for k in range(-3, 5)]
+    scores: dict[float, float] = {}
+
+    def cv(C: float) -> float:
+        if C not in scores:
+            fold_scores = []
+            for tr, te in folds(y, 3):
+                clf = make_classifier(C, len(np.unique(y)), len(tr)).fit(X[tr], y[tr])
+                fold_scores.append(recall_score(y[te], clf.predict(X[te]), average="macro"))
+            scores[C] = float(np.mean(fold_scores))
+        return scores[C]
+
+    i = grid.index(1.0)
+    for step in (1, -1):
+        j = i
+        while 0 <= j + step < len(grid) and cv(grid[j + step]) > cv(grid[j]):
+            j += step
+        if j != i:
+            break
+    return max(scores, key=scores.__getitem__)
+
+
+def _with_vectorizer(**changes):
+    """``fit_model`` with ``build_vectorizer``'s result changed (None when no change)."""
+    if not changes:
+        return None
+
+    def build(n_samples: int, n_jobs: int = 1):
+        return build_vectorizer(n_samples, n_jobs=n_jobs).set_params(**changes)
+
+    return build
+
+
+# name -> (C as a function of the training set, vectorizer changes)
+TRANSFER_LEVERS: dict[str, tuple] = {
+    "product recipe (C = 100 / sqrt(n))": (None, {}),
+    "C chosen by in-domain CV (previous recipe)": (in_domain_c, {}),
+    "C x 4": (lambda texts, y: 4 * regularisation(len(texts)), {}),
+    "C / 4": (lambda texts, y: regularisation(len(texts)) / 4, {}),
+    "without the lexicon prior": (None, {"lexicon_scale": 0}),
+    "character n-grams at every size": (None, {"char_ngrams": (2, 5), "char_min_df": 2}),
+}
+
+
+def transfer(data_dir: Path, lever_names: list[str]) -> str:
+    """Score every lever on every transfer task; returns the Markdown table."""
+    tasks = transfer_tasks(data_dir)
+    columns = [(task, test) for task in tasks for test in task.tests]
+    results: dict[str, list[str]] = {}
+    t0 = time.monotonic()
+    for name in lever_names:
+        choose_c, changes = TRANSFER_LEVERS[name]
+        cells = []
+        for task in tasks:
+            texts, y = task.train
+            if changes.get("char_ngrams") and build_vectorizer(len(texts)).char_ngrams:
+                cells += ["same"] * len(task.tests)  # the product already has them
+                continue
+            C = choose_c(texts, y) if choose_c else None
+            build = _with_vectorizer(**changes)
+            if build is None:
+                result = fit_model(texts, y, C=C)
+            else:
+                product_build = product_train.build_vectorizer
+                product_train.build_vectorizer = build
+                try:
+                    result = fit_model(texts, y, C=C)
+                finally:
+                    product_train.build_vectorizer = product_build
+            for test, (test_texts, test_y) in task.tests.items():
+                pred = result.classifier.predict(result.vectorizer.transform(test_texts))
+                score = recall_score(test_y, pred, average="macro")
+                cells.append(f"{score:.4f} (C={result.C:.3g})")
+                print(
+                    f"{name} | {task.title} -> {test}: {score:.4f} (C={result.C:.3g}, "
+                    f"{time.monotonic() - t0:.0f}s)",
+                    flush=True,
+                )
+        results[name] = cells
+    header = "| recipe | " + " | ".join(f"{t.title} -> {test}" for t, test in columns) + " |"
+    lines = [header, "|---|" + "---|" * len(columns)]
+    product = results.get(next(iter(TRANSFER_LEVERS)))
+    for name, cells in results.items():
+        shown = []
+        for k, cell in enumerate(cells):
+            if product is not None and cells is not product and cell != "same":
+                delta = float(cell.split()[0]) - float(product[k].split()[0])
+                cell = f"{cell} {delta:+.4f}"
+            shown.append(cell)
+        lines.append(f"| {name} | " + " | ".join(shown) + " |")
+    sizes = ", ".join(f"{t.title} {len(t.train[1]):,}" for t in tasks)
+    tests = ", ".join(f"{test} {len(ty):,}" for t in tasks for test, (_, ty) in t.tests.items())
+    return (
+        f"Macro recall (for two labels: the accuracy of a test balanced between them). "
+        f"Training tweets: {sizes}; test tweets: {tests}. Each model is `fit_model` on the "
+        f"whole training file, as `retrain` fits its training split. "
+        f"{time.monotonic() - t0:.0f} s. Command: "
+        f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`\n\n" + "\n".join(lines)
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--quick", action="store_true", help="3 folds, 20k-tweet subsamples")
     parser.add_argument("--folds", type=int, help="number of CV folds (default 5, quick 3)")
-    parser.add_argument("--levers", action="store_true", help="also measure each lever")
-    parser.add_argument("--mixing-only", action="store_true", help="same as --tasks none")
     parser.add_argument(
-        "--tasks", default="s140,semeval,deft", help="comma-separated, or none (no per-task CV)"
+        "--levers", action="store_true", help="transfer: every lever, not only the C choice"
     )
-    parser.add_argument("--no-mixing", action="store_true", help="skip the language check")
+    parser.add_argument("--transfer-only", action="store_true", help="no in-domain CV")
+    parser.add_argument("--no-transfer", action="store_true", help="skip the transfer protocol")
+    parser.add_argument(
+        "--cv-levers", action="store_true", help="in-domain: each feature lever at a fixed C"
+    )
+    parser.add_argument(
+        "--tasks", default="s140,semeval,deft", help="in-domain CV: comma-separated, or none"
+    )
+    parser.add_argument("--mixing", action="store_true", help="also the language check")
+    parser.add_argument("--mixing-only", action="store_true", help="only the language check")
     parser.add_argument(
         "--en-rows", type=int, help="language check: subsample SemEval to this many tweets"
     )
@@ -412,18 +595,31 @@ def main() -> int:
         action="store_true",
         help="language check: also what the mixed model loses to (C fixed, one change at a time)",
     )
-    parser.add_argument(
-        "--no-doc", action="store_true", help="do not write the language check into the doc"
-    )
+    parser.add_argument("--no-doc", action="store_true", help="do not write into docs/")
     args = parser.parse_args()
     if not (args.data_dir / "semeval2017_train.csv.gz").exists():
         print(f"No benchmark data in {args.data_dir}: nothing to measure (pass --data-dir).")
         return 0
+
+    def write(section: str, report: str) -> None:
+        if not args.no_doc:
+            replace_section(DOC, section, report, title="Sentiment model")
+            print(f"Written to {DOC} ({section})")
+
+    if not (args.no_transfer or args.mixing_only):
+        names = list(TRANSFER_LEVERS) if args.levers else list(TRANSFER_LEVERS)[:2]
+        print("Transfer: trained on one source or year, scored on another")
+        report = transfer(args.data_dir, names)
+        print("\n" + report)
+        write("transfer-levers" if args.levers else "transfer", report)
+    if args.transfer_only:
+        return 0
     n_folds = args.folds or (3 if args.quick else 5)
     rows_cap = QUICK_ROWS if args.quick else None
-    print(f"{n_folds}-fold stratified CV, seed {SEED}{', quick subsamples' if args.quick else ''}")
     rows = []
-    for task in [] if args.mixing_only or args.tasks == "none" else args.tasks.split(","):
+    tasks = [] if args.mixing_only or args.tasks == "none" else args.tasks.split(",")
+    t_all = time.monotonic()
+    for task in tasks:
         texts, y = load(args.data_dir, task, rows_cap)
         t0 = time.monotonic()
         res = cv_product(texts, y, n_folds)
@@ -433,33 +629,39 @@ def main() -> int:
         print(f"\n{TITLES[task]}: {len(y)} tweets, {time.monotonic() - t0:.0f}s")
         print(
             f"accuracy {res['acc']:.4f}, macro recall {res['macro_recall']:.4f} "
-            f"(sd {res['sd']:.4f}), chosen C per fold {res['C']}, fit {res['fit_s']:.0f}s"
+            f"(sd {res['sd']:.4f}), C per fold {res['C']}, fit {res['fit_s']:.0f}s"
         )
         print(f"Reliability of the top-class probability (ECE {ece:.4f}):\n{table}")
-        if args.levers:
+        if args.cv_levers:
             print("| variant | macro recall | delta vs recipe |\n|---|---|---|")
             lever_scores = levers(texts, y, n_folds)
             ref = lever_scores["recipe (C fixed)"]
             for name, score in lever_scores.items():
                 print(f"| {name} | {score:.4f} | {score - ref:+.4f} |", flush=True)
     if rows:
-        print("\n| task | tweets | accuracy | macro recall | sd | ECE |\n|---|---|---|---|---|---|")
-    for task, n, res, ece in rows:
-        print(
-            f"| {TITLES[task]} | {n} | {res['acc']:.4f} | {res['macro_recall']:.4f} "
-            f"| {res['sd']:.4f} | {ece:.4f} |"
+        lines = [
+            "| task | tweets | accuracy | macro recall | sd over folds | ECE | C |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for task, n, res, ece in rows:
+            cs = sorted({f"{c:.3g}" for c in res["C"]})
+            lines.append(
+                f"| {TITLES[task]} | {n:,} | {res['acc']:.4f} | {res['macro_recall']:.4f} "
+                f"| {res['sd']:.4f} | {ece:.4f} | {', '.join(cs)} |"
+            )
+        report = (
+            f"{n_folds}-fold stratified CV (seed {SEED}{', quick subsamples' if args.quick else ''}"
+            f"), the full product training (`fit_model`) in every fold; "
+            f"{time.monotonic() - t_all:.0f} s. Command: "
+            f"`python bench/accuracy.py {shlex.join(sys.argv[1:])}`\n\n" + "\n".join(lines)
         )
-    if not args.no_mixing:
+        print("\n" + report)
+        write("in-domain", report)
+    if args.mixing or args.mixing_only:
         en_rows = args.en_rows or rows_cap
-        report = language_mixing(args.data_dir, n_folds, en_rows, args.char_below)
-        if not args.no_doc:
-            replace_section(DOC, "language-mix", report, title="Sentiment model")
-            print(f"Written to {DOC}")
+        write("language-mix", language_mixing(args.data_dir, n_folds, en_rows, args.char_below))
     if args.mix_levers:
-        report = mixing_levers(args.data_dir, n_folds, args.en_rows or rows_cap)
-        if not args.no_doc:
-            replace_section(DOC, "language-levers", report, title="Sentiment model")
-            print(f"Written to {DOC}")
+        write("language-levers", mixing_levers(args.data_dir, n_folds, args.en_rows or rows_cap))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Training time, peak memory and prediction latency of the sentiment model.
 
-    python bench/train_speed.py [--data-dir ../shared/data] [--rows N] [--budget S]
+    python bench/train_speed.py [--data-dir ../shared/data] [--rows N]
 
 Trains with ``fit_model`` on the Sentiment140 100k file (or, with ``--rows`` above what the
 files hold, on a synthetic set: all benchmark files concatenated and repeated with a
@@ -112,7 +112,7 @@ def time_scoring(result, pool: list[str]) -> str:
     return text + f"; predict_proba(transform()) {np.median(plain) * 1000:.1f}"
 
 
-def latency(data_dir: Path, budget: float) -> int:
+def latency(data_dir: Path) -> int:
     pool = unseen_tweets(data_dir)
     for name, files in (
         ("DEFT (French, train + val)", ("deft2017_fr_train", "deft2017_fr_val")),
@@ -124,7 +124,7 @@ def latency(data_dir: Path, budget: float) -> int:
             texts += file_texts
             labels += file_labels
         start = time.monotonic()
-        result = fit_model(texts, labels, time_budget_s=budget)
+        result = fit_model(texts, labels)
         print(
             f"{name}: {len(texts)} tweets, fit_model {time.monotonic() - start:.1f}s, "
             f"{result.n_features} features, character n-grams: "
@@ -138,24 +138,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--budget", type=float, default=120.0, help="fit_model time_budget_s")
     parser.add_argument("--latency", action="store_true", help="character n-gram models' latency")
     args = parser.parse_args()
     if not (args.data_dir / "sentiment140_train_100k.csv.gz").exists():
         print(f"No benchmark data in {args.data_dir}: nothing to measure (pass --data-dir).")
         return 0
     if args.latency:
-        return latency(args.data_dir, args.budget)
+        return latency(args.data_dir)
     texts, labels = load(args.data_dir, args.rows)
     gc.collect()
     base_rss, _ = peak_rss_mb()
     print(f"{len(texts)} tweets loaded, RSS so far {base_rss:.0f} MB")
     start = time.monotonic()
-    result = fit_model(texts, labels, time_budget_s=args.budget, progress=print)
+    result = fit_model(texts, labels, progress=print)
     wall = time.monotonic() - start
     own, children = peak_rss_mb()
     print(
-        f"fit_model: {wall:.1f}s wall, C={result.C:g}, internal CV macro recall "
+        f"fit_model: {wall:.1f}s wall, C={result.C:g}, 3-fold CV macro recall "
         f"{result.cv_score:.4f}, {result.n_features} features"
     )
     print(f"peak RSS: {own:.0f} MB this process, {children:.0f} MB largest worker")

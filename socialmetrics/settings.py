@@ -290,8 +290,6 @@ if SENTIMENT_EVAL_FRACTION > 0.5:
 SENTIMENT_GATE_TOLERANCE = env.float("SENTIMENT_GATE_TOLERANCE", 0.01)
 # A label with fewer annotated tweets than this is left out of training.
 SENTIMENT_MIN_PER_LABEL = env.int("SENTIMENT_MIN_PER_LABEL", 5, minimum=2)
-# Seconds `retrain` may spend choosing the regularisation by cross-validation.
-SENTIMENT_TRAIN_TIME_BUDGET = env.float("SENTIMENT_TRAIN_TIME_BUDGET", 90.0)
 
 # --- Schedule -------------------------------------------------------------------------------
 

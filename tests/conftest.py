@@ -136,7 +136,7 @@ def trained_artifacts(tmp_path_factory, demo_rows) -> TrainedArtifacts:
     labels = [label for _, label in demo_rows]
     held = evaluation_mask([text_hash(t) for t in texts], labels, 0.2)
     train = [i for i in range(len(texts)) if not held[i]]
-    fit = fit_model([texts[i] for i in train], [labels[i] for i in train], time_budget_s=20)
+    fit = fit_model([texts[i] for i in train], [labels[i] for i in train])
     predictor = Predictor(fit.vectorizer, fit.classifier)
     evaluation = [i for i in range(len(texts)) if held[i]]
     metrics = evaluate(

@@ -1,19 +1,22 @@
-"""Training: fit the vectorizer, choose C by internal cross-validation, fit the classifier.
+"""Training: fit the vectorizer, set C from the training set's size, calibrate, fit.
 
-C is searched on a log2 grid starting at ``DEFAULT_C`` and walking towards better scores
-(macro-averaged recall, which weighs every class equally); the walk stops when the next
-candidate would overrun the time budget, so training time stays bounded on large inputs.
-The vectorizer is fitted once on all texts before the search: refitting it per fold would
-triple the cost and only its IDF weights would change slightly. Past ``SEARCH_MAX_SAMPLES``
-texts the folds are drawn from a stratified sample of that size (a fold fit on 800k tweets
-costs a minute; the held-out score moves by a few thousandths between neighbouring Cs, which
-a sample measures as well), and only the final fit sees every text.
+C, the inverse strength of the L2 penalty, is ``C_SCALE / sqrt(n)`` for ``n`` training tweets,
+not the value that scores best in cross-validation on the training file. The two disagree where
+it matters: cross-validation scores the model on tweets of its own source, and rewards fitting
+that source's quirks (on Sentiment140, whose labels come from emoticons, it picks C = 2 to 4,
+eight to sixteen times the C that scores best on human-labelled tweets from other sources).
+A penalty that grows as the square root of the training set (scikit-learn's ``C`` multiplies a
+sum of losses) is the scaling of the classic generalisation bounds, and ``C_SCALE`` is set by
+the transfer protocol of ``bench/accuracy.py``: training on one source or year and scoring
+another (docs/accuracy.md).
 
 The probabilities are then calibrated by temperature scaling: one scalar T, fitted on the
-search's out-of-fold decisions at the chosen C by minimising the log loss, divides the
-final model's coefficients and intercepts. The model stays a plain LogisticRegression whose
-``predict_proba`` is calibrated, its predicted labels are unchanged (dividing every decision
-by the same T > 0 keeps their order) and a feature's contribution is still coef_ x value.
+out-of-fold decisions of a 3-fold cross-validation at that C by minimising the log loss,
+divides the final model's coefficients and intercepts. The model stays a plain
+LogisticRegression whose ``predict_proba`` is calibrated, its predicted labels are unchanged
+(dividing every decision by the same T > 0 keeps their order) and a feature's contribution is
+still coef_ x value. Past ``CALIBRATION_MAX_SAMPLES`` texts the folds are drawn from a
+stratified sample of that size; only the final fit sees every text.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,12 +38,12 @@ from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from .features import TweetVectorizer, build_vectorizer
 
-DEFAULT_C = 1.0
-C_GRID = tuple(2.0**k for k in range(-3, 5))  # 0.125 .. 16
+C_SCALE = 100.0
+C_MIN, C_MAX = 2.0**-5, 16.0
 MAX_FOLDS = 3
 CLASS_WEIGHT = "balanced"
 SAG_MIN_SAMPLES = 20_000
-SEARCH_MAX_SAMPLES = 100_000
+CALIBRATION_MAX_SAMPLES = 100_000
 
 
 @dataclass
@@ -50,10 +53,9 @@ class FitResult:
     vectorizer: TweetVectorizer
     classifier: LogisticRegression
     C: float
-    cv_score: float  # internal-CV macro recall at the chosen C; nan when CV was skipped
+    cv_score: float  # 3-fold CV macro recall at C on the training tweets; nan when skipped
     n_features: int
     seconds: float
-    cv_scores: dict[float, float] = field(default_factory=dict)
     temperature: float = 1.0  # the final model's decisions are already divided by it
 
 
@@ -66,12 +68,12 @@ def make_classifier(
     no longer accepts them) lbfgs on small sets, where the stochastic solvers need hundreds
     of epochs, and sag on large ones, where it converges in a few dozen epochs while lbfgs
     crawls (on 200k tweets: sag 16 s, saga 42 s, lbfgs 220 s; sag and lbfgs reach the same
-    held-out macro recall, saga stops 0.004 short of it). Past ``SEARCH_MAX_SAMPLES`` sag
-    stops at a relative change of 1e-3 instead of 1e-4: 24 epochs instead of 40, 0.001 of macro
-    recall on 200k tweets.
+    held-out macro recall, saga stops 0.004 short of it). Past ``CALIBRATION_MAX_SAMPLES`` sag
+    stops at a relative change of 1e-3 instead of 1e-4 (fewer epochs for 0.001 of macro recall,
+    docs/scaling.md).
     """
     solver = "liblinear" if n_classes == 2 else "sag" if n_samples >= SAG_MIN_SAMPLES else "lbfgs"
-    tol = 1e-3 if solver == "sag" and n_samples > SEARCH_MAX_SAMPLES else 1e-4
+    tol = 1e-3 if solver == "sag" and n_samples > CALIBRATION_MAX_SAMPLES else 1e-4
     return LogisticRegression(
         C=C,
         class_weight=CLASS_WEIGHT,
@@ -144,20 +146,24 @@ def fit_temperature(decisions: np.ndarray, y: np.ndarray, classes: np.ndarray) -
     return float(np.exp(found.x))
 
 
+def regularisation(n_samples: int) -> float:
+    """The C of a training set of ``n_samples`` tweets (see the module docstring)."""
+    return float(np.clip(C_SCALE / math.sqrt(max(n_samples, 1)), C_MIN, C_MAX))
+
+
 def fit_model(
     texts: Sequence[str],
     labels: Sequence[str],
     *,
-    time_budget_s: float = 120.0,
+    C: float | None = None,
     n_jobs: int = 2,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> FitResult:
     """Fit vectorizer and classifier on labelled tweets (2 or more labels).
 
-    The C search uses up to 3 stratified folds (fewer when a label has fewer examples) and
-    stays within ``time_budget_s`` as far as the vectorizer fit and final fit allow; with a
-    label seen only once, the search is skipped and ``DEFAULT_C`` is used.
+    ``C`` defaults to ``regularisation(len(texts))``. The calibration uses up to 3 stratified
+    folds (fewer when a label has fewer examples); with a label seen only once it is skipped.
     """
     start = time.monotonic()
     say = progress or (lambda message: None)
@@ -168,116 +174,57 @@ def fit_model(
         raise ValueError("need at least two distinct labels to train")
     if len(texts) != len(y):
         raise ValueError("texts and labels differ in length")
+    C = regularisation(len(texts)) if C is None else C
 
     vectorizer = build_vectorizer(len(texts), n_jobs=n_jobs)
     X = vectorizer.fit_transform(texts)
     say(f"features: {X.shape[1]} from {X.shape[0]} texts in {time.monotonic() - start:.1f}s")
 
     n_folds = min(MAX_FOLDS, min(counts.values()))
-    scores: dict[float, float] = {}
-    decisions: dict[float, np.ndarray] = {}
-    best_c = DEFAULT_C
+    cv_score = math.nan
     temperature = 1.0
     if n_folds >= 2:
-        X_search, y_search = search_sample(X, y, random_state)
-        if len(y_search) < len(y):
-            say(f"C search on a stratified sample of {len(y_search)} texts")
+        X_cal, y_cal = calibration_sample(X, y, random_state)
+        if len(y_cal) < len(y):
+            say(f"calibration on a stratified sample of {len(y_cal)} texts")
         folds = list(
             StratifiedKFold(n_folds, shuffle=True, random_state=random_state).split(
-                np.zeros(len(y_search)), y_search
+                np.zeros(len(y_cal)), y_cal
             )
         )
-        best_c = _search_c(
-            X_search,
-            y_search,
-            folds,
-            scores,
-            decisions,
-            start,
-            time_budget_s,
-            n_jobs,
-            random_state,
-            say,
-        )
-        temperature = fit_temperature(decisions[best_c], y_search, np.unique(y_search))
+        decisions = _cv_decisions(X_cal, y_cal, folds, C, n_jobs, random_state)
+        classes = np.unique(y_cal)
+        cv_score = _macro_recall(decisions, y_cal, classes)
+        temperature = fit_temperature(decisions, y_cal, classes)
+        say(f"C={C:g}: {n_folds}-fold macro recall {cv_score:.4f}")
 
-    classifier = make_classifier(best_c, len(counts), len(y), random_state).fit(X, y)
+    classifier = make_classifier(C, len(counts), len(y), random_state).fit(X, y)
     classifier.coef_ /= temperature
     classifier.intercept_ /= temperature
     seconds = time.monotonic() - start
-    say(f"fitted C={best_c:g}, calibrated with temperature {temperature:.3f}, in {seconds:.1f}s")
+    say(f"fitted C={C:g}, calibrated with temperature {temperature:.3f}, in {seconds:.1f}s")
     return FitResult(
         vectorizer=vectorizer,
         classifier=classifier,
-        C=best_c,
-        cv_score=scores.get(best_c, math.nan),
+        C=C,
+        cv_score=cv_score,
         n_features=X.shape[1],
         seconds=seconds,
-        cv_scores=scores,
         temperature=temperature,
     )
 
 
-def search_sample(
+def calibration_sample(
     X: sp.csr_matrix, y: np.ndarray, random_state: int = 0
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The rows the C search runs on: all of them, or a stratified sample of
-    ``SEARCH_MAX_SAMPLES`` that keeps every label's share."""
-    if len(y) <= SEARCH_MAX_SAMPLES:
+    """The rows the calibration runs on: all of them, or a stratified sample of
+    ``CALIBRATION_MAX_SAMPLES`` that keeps every label's share."""
+    if len(y) <= CALIBRATION_MAX_SAMPLES:
         return X, y
     index, _ = next(
         StratifiedShuffleSplit(
-            n_splits=1, train_size=SEARCH_MAX_SAMPLES, random_state=random_state
+            n_splits=1, train_size=CALIBRATION_MAX_SAMPLES, random_state=random_state
         ).split(np.zeros(len(y)), y)
     )
     index.sort()
     return X[index], y[index]
-
-
-def _search_c(
-    X: sp.csr_matrix,
-    y: np.ndarray,
-    folds: list,
-    scores: dict[float, float],
-    decisions: dict[float, np.ndarray],
-    start: float,
-    budget: float,
-    n_jobs: int,
-    random_state: int,
-    say: Callable[[str], None],
-) -> float:
-    """Walk the C grid from DEFAULT_C uphill; stop at a peak, the grid's end or the budget.
-
-    Fills ``scores`` (macro recall) and ``decisions`` (out-of-fold decisions) per C tried.
-    """
-    classes = np.unique(y)
-    grid = list(C_GRID)
-    i = grid.index(DEFAULT_C)
-    last_cost = 0.0
-
-    def evaluate(j: int) -> bool:
-        nonlocal last_cost
-        # The final fit costs about one fold fit on more data: keep room for it.
-        if scores and time.monotonic() - start + 2.5 * last_cost > budget:
-            say("C search stopped by the time budget")
-            return False
-        t0 = time.monotonic()
-        decisions[grid[j]] = _cv_decisions(X, y, folds, grid[j], n_jobs, random_state)
-        scores[grid[j]] = _macro_recall(decisions[grid[j]], y, classes)
-        best = max(scores, key=scores.__getitem__)
-        for c in [c for c in decisions if c != best]:  # n x classes floats each: keep one
-            del decisions[c]
-        last_cost = time.monotonic() - t0
-        say(f"C={grid[j]:g}: macro recall {scores[grid[j]]:.4f} ({last_cost:.1f}s)")
-        return True
-
-    evaluate(i)
-    for step in (1, -1):
-        j = i
-        while 0 <= j + step < len(grid) and evaluate(j + step):
-            if scores[grid[j + step]] <= scores[grid[j]]:
-                break
-            j += step
-        if j != i:  # improved going up: no need to try below
-            break
-    return max(scores, key=scores.__getitem__)

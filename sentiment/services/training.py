@@ -145,12 +145,7 @@ def _train(
         run.train_size, run.eval_size = len(train_texts), len(eval_texts)
         run.save(update_fields=["label_counts", "train_size", "eval_size"])
 
-    fit = fit_model(
-        train_texts,
-        train_labels,
-        time_budget_s=settings.SENTIMENT_TRAIN_TIME_BUDGET,
-        progress=progress,
-    )
+    fit = fit_model(train_texts, train_labels, progress=progress)
     report(f"Trained in {fit.seconds:.1f}s: C={fit.C:g}, {fit.n_features:,} features")
 
     challenger = Predictor(fit.vectorizer, fit.classifier)

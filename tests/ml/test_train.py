@@ -7,12 +7,16 @@ import scipy.sparse as sp
 
 from sentiment.ml import train
 from sentiment.ml.train import (
+    C_MAX,
+    C_MIN,
+    C_SCALE,
+    CALIBRATION_MAX_SAMPLES,
     SAG_MIN_SAMPLES,
-    SEARCH_MAX_SAMPLES,
     FitResult,
+    calibration_sample,
     fit_model,
     make_classifier,
-    search_sample,
+    regularisation,
 )
 
 POS = ["love it", "great day :)", "so happy 😍", "awesome stuff", "j'adore", "trop bien"]
@@ -33,7 +37,7 @@ def _check(result: FitResult, labels: set[str], texts: list[str]) -> None:
 def test_two_labels() -> None:
     texts = (POS + NEG) * 3
     labels = (["positive"] * 6 + ["negative"] * 6) * 3
-    result = fit_model(texts, labels, time_budget_s=10)
+    result = fit_model(texts, labels)
     _check(result, {"positive", "negative"}, texts)
     assert 0.0 <= result.cv_score <= 1.0
     pred = result.classifier.predict(result.vectorizer.transform(["love it", "hate it"]))
@@ -44,14 +48,14 @@ def test_three_labels_with_progress() -> None:
     texts = POS + NEG + NEU
     labels = ["positive"] * 6 + ["negative"] * 6 + ["neutral"] * 6
     messages: list[str] = []
-    result = fit_model(texts, labels, time_budget_s=10, progress=messages.append)
+    result = fit_model(texts, labels, progress=messages.append)
     _check(result, {"positive", "negative", "neutral"}, texts)
     assert messages
 
 
 def test_label_rarer_than_folds_does_not_crash() -> None:
     texts = POS + NEG[:1]
-    result = fit_model(texts, ["positive"] * 6 + ["negative"], time_budget_s=5)
+    result = fit_model(texts, ["positive"] * 6 + ["negative"])
     _check(result, {"positive", "negative"}, texts)
     assert math.isnan(result.cv_score)
 
@@ -92,7 +96,7 @@ def test_calibration_divides_the_decisions_and_keeps_the_predicted_labels() -> N
         "neutral",
         "negative",
     ]
-    result = fit_model(texts, labels, time_budget_s=10)
+    result = fit_model(texts, labels)
     X = result.vectorizer.transform(texts)
     plain = make_classifier(result.C, 3, len(texts)).fit(X, labels)
 
@@ -118,41 +122,55 @@ def test_solver_follows_the_number_of_labels_and_tweets() -> None:
     assert make_classifier(1.0, 3, SAG_MIN_SAMPLES - 1).solver == "lbfgs"
     assert make_classifier(1.0, 3, SAG_MIN_SAMPLES).solver == "sag"
     assert make_classifier(1.0, 3, SAG_MIN_SAMPLES).tol == 1e-4
-    assert make_classifier(1.0, 3, 10 * SEARCH_MAX_SAMPLES).tol == 1e-3
+    assert make_classifier(1.0, 3, 10 * CALIBRATION_MAX_SAMPLES).tol == 1e-3
 
 
-def test_search_sample_keeps_small_sets_whole() -> None:
+def test_calibration_sample_keeps_small_sets_whole() -> None:
     X = sp.csr_matrix(np.eye(10, dtype=np.float32))
     y = np.array(["a", "b"] * 5, dtype=object)
 
-    X_search, y_search = search_sample(X, y)
+    X_cal, y_cal = calibration_sample(X, y)
 
-    assert X_search is X
-    assert y_search is y
+    assert X_cal is X
+    assert y_cal is y
 
 
-def test_search_sample_is_stratified_and_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(train, "SEARCH_MAX_SAMPLES", 100)
+def test_calibration_sample_is_stratified_and_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(train, "CALIBRATION_MAX_SAMPLES", 100)
     y = np.array(["negative"] * 600 + ["neutral"] * 100 + ["positive"] * 300, dtype=object)
     X = sp.csr_matrix(np.arange(len(y), dtype=np.float32).reshape(-1, 1))
 
-    X_search, y_search = search_sample(X, y)
+    X_cal, y_cal = calibration_sample(X, y)
 
-    assert X_search.shape == (100, 1)
-    assert Counter(y_search) == {"negative": 60, "neutral": 10, "positive": 30}
-    rows = X_search.toarray().ravel().astype(int)
-    assert list(y[rows]) == list(y_search)  # the same rows of X and y
+    assert X_cal.shape == (100, 1)
+    assert Counter(y_cal) == {"negative": 60, "neutral": 10, "positive": 30}
+    rows = X_cal.toarray().ravel().astype(int)
+    assert list(y[rows]) == list(y_cal)  # the same rows of X and y
     assert len(set(rows)) == 100
 
 
-def test_large_sets_search_c_on_the_sample_and_fit_on_everything(monkeypatch) -> None:
-    monkeypatch.setattr(train, "SEARCH_MAX_SAMPLES", 24)
+def test_large_sets_calibrate_on_the_sample_and_fit_on_everything(monkeypatch) -> None:
+    monkeypatch.setattr(train, "CALIBRATION_MAX_SAMPLES", 24)
     texts = (POS + NEG + NEU) * 3
     labels = (["positive"] * 6 + ["negative"] * 6 + ["neutral"] * 6) * 3
     messages: list[str] = []
 
-    result = fit_model(texts, labels, time_budget_s=10, progress=messages.append)
+    result = fit_model(texts, labels, progress=messages.append)
 
     assert any("stratified sample of 24 texts" in m for m in messages)
-    assert result.cv_scores
+    assert 0.0 <= result.cv_score <= 1.0
     _check(result, {"positive", "negative", "neutral"}, texts)
+
+
+def test_the_penalty_grows_with_the_square_root_of_the_training_set() -> None:
+    assert regularisation(10_000) == pytest.approx(C_SCALE / 100)
+    assert regularisation(40_000) == pytest.approx(regularisation(10_000) / 2)
+    assert regularisation(1) == C_MAX  # bounded for a handful of tweets
+    assert regularisation(10**12) == C_MIN
+
+
+def test_fit_uses_the_size_rule_unless_told_otherwise() -> None:
+    texts = (POS + NEG) * 3
+    labels = (["positive"] * 6 + ["negative"] * 6) * 3
+    assert regularisation(len(texts)) == fit_model(texts, labels).C
+    assert fit_model(texts, labels, C=0.5).C == 0.5
