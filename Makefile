@@ -41,7 +41,7 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 
 bench: bench-accuracy bench-training bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
 
-bench-accuracy: $(VENV)/.dev  ## Cross-validated accuracy on ../shared/data (printed; language check -> docs/accuracy.md)
+bench-accuracy: $(VENV)/.dev  ## Transfer and in-domain accuracy on ../shared/data -> docs/accuracy.md
 	$(PY) bench/accuracy.py
 
 bench-training: $(VENV)/.dev  ## Training time, memory and prediction latency (printed; see docs/accuracy.md)
