@@ -42,7 +42,7 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 bench: bench-accuracy bench-training bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
 
 bench-accuracy: $(VENV)/.dev  ## Transfer and in-domain accuracy on ../shared/data -> docs/accuracy.md
-	$(PY) bench/accuracy.py
+	$(PY) bench/accuracy.py --levers
 
 bench-training: $(VENV)/.dev  ## Training time, memory and prediction latency (printed; see docs/accuracy.md)
 	$(PY) bench/train_speed.py

@@ -611,7 +611,7 @@ def main() -> int:
         print("Transfer: trained on one source or year, scored on another")
         report = transfer(args.data_dir, names)
         print("\n" + report)
-        write("transfer-levers" if args.levers else "transfer", report)
+        write("transfer", report)
     if args.transfer_only:
         return 0
     n_folds = args.folds or (3 if args.quick else 5)
