@@ -63,7 +63,7 @@ class Tweet(models.Model):
     uncertainty = models.FloatField(null=True, blank=True, editable=False)
     scored_by_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The annotation queue's order, highest first: written in bulk by `refresh_queue` (a cheap
-    # model refitted as labels accumulate, or the lexicon before any label), never per request.
+    # model refitted as labels accumulate, random before any label), never per request.
     queue_priority = models.FloatField(null=True, blank=True, editable=False)
     # Several annotators: the label above is the agreed one, kept in step with the Annotation
     # rows by services/annotation.py alone; the count is stored so the queue needs no join.

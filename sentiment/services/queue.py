@@ -7,10 +7,10 @@ after a near-duplicate of itself. Orders (docs/active-learning.md measures them)
 
 - "priority": the stored queue priority (`tweets_priority_idx`), highest first. `refresh`
   rewrites it in bulk, run by `manage.py refresh_queue` (cron, every few hundred new labels):
-  a cheap model refitted on the labels so far, or the lexicon before there are any;
+  the smallest margin of a cheap model refitted on the labels so far, random before any;
 - "uncertain": the active model's stored uncertainty (`tweets_queue_idx`), refreshed after
   every activation (services/scoring.py);
-- "random": the window starts at a random id.
+- "random" (the default): the window starts at a random id.
 
 Choosing calls no model.
 
@@ -30,8 +30,9 @@ from sentiment.models import Annotation, Tweet
 from sentiment.services.registry import ModelUnavailable, registry
 
 ORDERS = ("priority", "uncertain", "random")
-# The order the annotation page opens in: the best measured in docs/active-learning.md.
-DEFAULT_ORDER = "priority"
+# The order the annotation page opens in. docs/active-learning.md measured no order that saves
+# 25% of the labels over random on both data sets; "priority" saves 12-19% at 5,000 labels.
+DEFAULT_ORDER = "random"
 # "Left" is counted up to this many; beyond, the page says "more than". A bounded count reads
 # at most this many index entries, where an exact one would read every unlabelled tweet.
 LEFT_CAP = 1000

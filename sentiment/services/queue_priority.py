@@ -6,12 +6,13 @@ rewrites it in bulk, off the request path:
 - with labels of at least two kinds, a cheap model is refitted for the queue (the product's
   vectorizer fitted without labels on the labelled tweets and a sample of open ones, and its
   classifier at a fixed C: seconds, where a full retrain searches C and calibrates), every
-  open tweet is scored in chunks and `sampling.queue_priority` orders them;
-- before that (cold start), `sampling.cold_priority` orders them from the lexicon alone.
+  open tweet is scored in chunks and `sampling.queue_priority` orders them (smallest margin
+  first);
+- before that (cold start), `sampling.cold_priority` orders them at random.
 
-docs/active-learning.md measures both orders against random labelling. `refresh_if_needed`
-runs the refresh when REFRESH_EVERY labels were added since the last one, or open tweets have
-no priority yet (a new import); cron calls it (settings.CRONJOBS).
+docs/active-learning.md measures these orders, and the others tried, against random labelling.
+`refresh_if_needed` runs the refresh when REFRESH_EVERY labels were added since the last one,
+or open tweets have no priority yet (a new import); cron calls it (settings.CRONJOBS).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from django.utils import timezone
 
 from sentiment.ml import sampling
 from sentiment.ml.features import build_vectorizer
-from sentiment.ml.lexicon import FEATURE_NAMES, combined_lexicon, lexicon_row
-from sentiment.ml.normalize import tokenize
 from sentiment.ml.train import make_classifier
 from sentiment.models import Tweet
 from sentiment.services.queue import open_tweets
@@ -50,7 +49,7 @@ STATE_FILE = "queue-refresh.json"
 
 @dataclass
 class Refresh:
-    mode: str  # "model" or "lexicon" (cold start)
+    mode: str  # "model", or "random" before there are labels of two kinds (cold start)
     labelled: int
     ordered: int
     seconds: float
@@ -98,11 +97,6 @@ def refresh(*, seed: int | None = None, progress: Callable[[str], None] | None =
     pks = np.array([pk for pk, _ in rows], dtype=np.int64)
     texts = [text for _, text in rows]
     del rows
-    table = combined_lexicon()
-    compound = FEATURE_NAMES.index("lex:compound")
-    lexicon = sampling.lexicon_labels(
-        np.array([lexicon_row(tokenize(t), table)[compound] for t in texts])
-    )
     kinds = {label for _, label in labelled}
     if len(kinds) >= 2 and texts:
         say(f"fitting the queue's model on {len(labelled):,} labelled tweets")
@@ -112,22 +106,18 @@ def refresh(*, seed: int | None = None, progress: Callable[[str], None] | None =
         vectorizer.fit(train_texts + sample)
         classifier = make_classifier(C, n_classes=len(kinds), n_samples=len(train_texts))
         classifier.fit(vectorizer.transform(train_texts), [label for _, label in labelled])
-        classes = [str(c) for c in classifier.classes_]
-        proba = (
-            np.vstack(
-                [
+        priority = np.concatenate(
+            [
+                sampling.queue_priority(
                     classifier.predict_proba(vectorizer.transform(texts[i : i + CHUNK]))
-                    for i in range(0, len(texts), CHUNK)
-                ]
-            )
-            if texts
-            else np.zeros((0, len(classes)))
+                )
+                for i in range(0, len(texts), CHUNK)
+            ]
         )
-        priority = sampling.queue_priority(proba, classes, lexicon, rng)
         mode = "model"
     else:
-        priority = sampling.cold_priority(lexicon, rng)
-        mode = "lexicon"
+        priority = sampling.cold_priority(len(texts), rng)
+        mode = "random"
     say(f"writing the priority of {len(pks):,} open tweets")
     _store(pks, priority)
     done = Refresh(

@@ -8,7 +8,6 @@ import pytest
 from sentiment.ml.sampling import (
     MIN_WINDOW,
     balanced,
-    cold_priority,
     entropy,
     margin,
     mix_random,
@@ -100,14 +99,6 @@ def test_mix_random_moves_about_the_share_asked_for():
     first = np.argsort(-mixed, kind="stable")[:1000]
     from_elsewhere = np.mean(first >= 1000)
     assert 0.2 < from_elsewhere < 0.3
-
-
-def test_cold_priority_alternates_the_lexicons_labels():
-    lexicon = np.array([1] * 50 + [0] * 5 + [2] * 5)
-
-    first = np.argsort(-cold_priority(lexicon, np.random.default_rng(1)))[:15]
-
-    assert sorted(np.bincount(lexicon[first], minlength=3)) == [5, 5, 5]
 
 
 def test_margin_and_entropy_are_highest_when_torn():

@@ -5,8 +5,8 @@ from sentiment.services import queue_priority
 
 class Command(BaseCommand):
     help = (
-        "Refresh the annotation queue's order: refit a cheap model on the labels so far (or use "
-        "the lexicon before there are any) and store every open tweet's priority."
+        "Refresh the annotation queue's priority order: refit a cheap model on the labels so far "
+        "(at random before there are any) and store every open tweet's priority."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         how = (
             f"a model refitted on {done.labelled:,} labelled tweets"
             if done.mode == "model"
-            else "the lexicon (too few labels for a model)"
+            else "a random order (too few labels for a model)"
         )
         self.stdout.write(
             f"Ordered {done.ordered:,} open tweets with {how} in {done.seconds:.1f} s."
