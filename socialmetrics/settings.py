@@ -300,7 +300,11 @@ QUEUE_LOG = LOG_DIR / "queue.log"
 CRONJOBS = [
     ("0 0 * * 0", "sentiment.cron.scheduled_retrain", f">> {shlex.quote(str(RETRAIN_LOG))} 2>&1"),
     # The annotation queue's order follows the labels (refits only after enough new ones).
-    ("*/10 * * * *", "sentiment.cron.scheduled_queue_refresh", f">> {shlex.quote(str(QUEUE_LOG))} 2>&1"),
+    (
+        "*/10 * * * *",
+        "sentiment.cron.scheduled_queue_refresh",
+        f">> {shlex.quote(str(QUEUE_LOG))} 2>&1",
+    ),
 ]
 CRONTAB_DJANGO_MANAGE_PATH = str(BASE_DIR / "manage.py")
 CRONTAB_COMMENT = f"django-cronjobs for socialmetrics at {BASE_DIR}"
