@@ -151,7 +151,9 @@ client.force_login(user)
 result = {}
 for name, url in (("tweet list", "/admin/sentiment/tweet/"),
                   ("?labeled=no", "/admin/sentiment/tweet/?labeled=no"),
-                  ("annotation view", "/admin/sentiment/tweet/annotate/")):
+                  ("annotation view", "/admin/sentiment/tweet/annotate/"),
+                  ("annotation view, priority order",
+                   "/admin/sentiment/tweet/annotate/?order=priority")):
     client.get(url)  # warm caches once
     times = []
     for _ in range(5):

@@ -22,3 +22,16 @@ def scheduled_retrain() -> None:
     except RetrainError as exc:
         # Not re-raised: django-crontab would only add a traceback to the log.
         print(f"retrain failed: {exc}", file=sys.stderr, flush=True)
+
+
+def scheduled_queue_refresh() -> None:
+    """Every few minutes: the annotation queue's order, refreshed once enough labels came in."""
+    from sentiment.services.queue_priority import refresh_if_needed
+
+    done = refresh_if_needed()
+    if done is not None:
+        print(
+            f"=== queue refreshed at {done.at}: {done.ordered:,} open tweets by {done.mode}, "
+            f"{done.labelled:,} labels, {done.seconds:.1f} s",
+            flush=True,
+        )

@@ -62,6 +62,9 @@ class Tweet(models.Model):
     predicted_score = models.FloatField(null=True, blank=True, editable=False)
     uncertainty = models.FloatField(null=True, blank=True, editable=False)
     scored_by_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The annotation queue's order, highest first: written in bulk by `refresh_queue` (a cheap
+    # model refitted as labels accumulate, random before any label), never per request.
+    queue_priority = models.FloatField(null=True, blank=True, editable=False)
     # Several annotators: the label above is the agreed one, kept in step with the Annotation
     # rows by services/annotation.py alone; the count is stored so the queue needs no join.
     annotations_wanted = models.PositiveSmallIntegerField(
@@ -80,6 +83,7 @@ class Tweet(models.Model):
         indexes = [
             models.Index(fields=["label"], name="tweets_label_idx"),
             models.Index(fields=["label", "uncertainty"], name="tweets_queue_idx"),
+            models.Index(fields=["label", "queue_priority"], name="tweets_priority_idx"),
             models.Index(fields=["label", "predicted_score"], name="tweets_score_idx"),
             models.Index(fields=["review"], name="tweets_review_idx"),
             # The admin's source filter lists the distinct sources: a loose index scan.

@@ -294,8 +294,15 @@ SENTIMENT_MIN_PER_LABEL = env.int("SENTIMENT_MIN_PER_LABEL", 5, minimum=2)
 # --- Schedule -------------------------------------------------------------------------------
 
 RETRAIN_LOG = LOG_DIR / "retrain.log"
+QUEUE_LOG = LOG_DIR / "queue.log"
 CRONJOBS = [
     ("0 0 * * 0", "sentiment.cron.scheduled_retrain", f">> {shlex.quote(str(RETRAIN_LOG))} 2>&1"),
+    # The annotation queue's order follows the labels (refits only after enough new ones).
+    (
+        "*/10 * * * *",
+        "sentiment.cron.scheduled_queue_refresh",
+        f">> {shlex.quote(str(QUEUE_LOG))} 2>&1",
+    ),
 ]
 CRONTAB_DJANGO_MANAGE_PATH = str(BASE_DIR / "manage.py")
 CRONTAB_COMMENT = f"django-cronjobs for socialmetrics at {BASE_DIR}"

@@ -40,9 +40,9 @@ class QueueRequest:
 
 def page(request: HttpRequest) -> HttpResponse:
     require(request, PERMISSION)
-    order = request.GET.get("order", "uncertain")
+    order = request.GET.get("order", queue.DEFAULT_ORDER)
     if order not in queue.ORDERS:
-        order = "uncertain"
+        order = queue.DEFAULT_ORDER
     tweets = queue.next_tweets(
         request.user, count=PREFETCH + 1, order=order, exclude=_skipped(request)
     )
@@ -142,7 +142,7 @@ def _saved(tweet: Tweet) -> dict:
 
 def _queue_request(body: dict, current: int) -> QueueRequest:
     return QueueRequest(
-        order=_order(body.get("order", "uncertain")),
+        order=_order(body.get("order", queue.DEFAULT_ORDER)),
         exclude=[*_ids(body.get("exclude", [])), current],
         recent=_ids(body.get("recent", [])),
         want=_want(body.get("want", 1)),

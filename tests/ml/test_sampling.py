@@ -7,6 +7,10 @@ import pytest
 
 from sentiment.ml.sampling import (
     MIN_WINDOW,
+    balanced,
+    entropy,
+    margin,
+    mix_random,
     most_uncertain,
     pick_diverse,
     shingles,
@@ -74,3 +78,31 @@ def test_uncertainty_is_zero_when_sure_and_highest_when_torn():
 def test_the_window_grows_with_the_tweets_wanted():
     assert window_size(1) == MIN_WINDOW
     assert window_size(250) == 1000
+
+
+def test_balanced_takes_each_group_in_turn_best_score_first():
+    score = np.array([0.9, 0.8, 0.7, 0.1, 0.2, 0.3])
+    groups = np.array([0, 0, 0, 0, 1, 2])
+
+    order = np.argsort(-balanced(score, groups), kind="stable")
+
+    # One of each group first (best scored first), then group 0 alone.
+    assert list(order) == [0, 5, 4, 1, 2, 3]
+
+
+def test_mix_random_moves_about_the_share_asked_for():
+    priority = np.arange(10_000, 0, -1, dtype=float)  # already in order
+    rng = np.random.default_rng(0)
+
+    mixed = mix_random(priority, 0.25, rng)
+
+    first = np.argsort(-mixed, kind="stable")[:1000]
+    from_elsewhere = np.mean(first >= 1000)
+    assert 0.2 < from_elsewhere < 0.3
+
+
+def test_margin_and_entropy_are_highest_when_torn():
+    proba = np.array([[0.98, 0.01, 0.01], [0.5, 0.49, 0.01], [1 / 3, 1 / 3, 1 / 3]])
+
+    assert list(np.argsort(margin(proba))) == [0, 1, 2]
+    assert list(np.argsort(entropy(proba))) == [0, 1, 2]

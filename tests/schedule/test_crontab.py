@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -77,8 +78,9 @@ def test_add_show_run_remove(crontab, subprocess_env, demo_tweets_committed, tmp
     added = manage(subprocess_env, "crontab", "add")
     assert "adding cronjob" in added.stdout
 
-    [line] = our_lines()
+    line, queue_line = our_lines()
     assert line.startswith("0 0 * * 0 ")
+    assert queue_line.startswith("*/10 * * * * ")
     assert "crontab run" in line
     assert f"SENTIMENT_MODEL_DIR={subprocess_env['SENTIMENT_MODEL_DIR']}" in line
 
@@ -98,6 +100,11 @@ def test_add_show_run_remove(crontab, subprocess_env, demo_tweets_committed, tmp
     assert "=== scheduled retrain at" in log
     assert f"Version {version.pk} is now active" in log
 
+    run_like_cron(queue_line)  # never refreshed yet: the queue's order is computed
+    log = (tmp_path / "log" / "queue.log").read_text()
+    assert f"{demo_tweets_committed:,} labels" in log
+    assert Path(subprocess_env["SENTIMENT_MODEL_DIR"], "queue-refresh.json").is_file()
+
     removed = manage(subprocess_env, "crontab", "remove")
     assert "removing cronjob" in removed.stdout
     assert our_lines() == []
@@ -105,7 +112,7 @@ def test_add_show_run_remove(crontab, subprocess_env, demo_tweets_committed, tmp
 
 def test_a_failed_scheduled_retrain_is_logged_and_recorded(crontab, subprocess_env, tmp_path):
     manage(subprocess_env, "crontab", "add")
-    [line] = our_lines()
+    line, _ = our_lines()
 
     run_like_cron(line)  # there is nothing annotated to train on
 
@@ -128,7 +135,7 @@ def test_adding_twice_keeps_one_line_and_other_jobs_survive(crontab, subprocess_
     manage(subprocess_env, "crontab", "add")
 
     listing = subprocess.run(["crontab", "-l"], capture_output=True, text=True).stdout
-    assert len(our_lines()) == 1
+    assert len(our_lines()) == len(settings.CRONJOBS)  # one line per job, not two
     assert "someone else's job" in listing
     manage(subprocess_env, "crontab", "remove")
     assert (
