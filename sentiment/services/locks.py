@@ -33,8 +33,10 @@ class LockHeld(Exception):
     def __init__(self, lock: JobLock) -> None:
         self.lock = lock
         since = timezone.localtime(lock.acquired_at).strftime("%Y-%m-%d %H:%M:%S")
+        who = f"{lock.held_by}, " if lock.held_by else ""
         super().__init__(
-            f"another {lock.name} is running (host {lock.host}, pid {lock.pid}, since {since})"
+            f"another {lock.name} is running ({who}host {lock.host}, pid {lock.pid}, "
+            f"since {since})"
         )
 
 
@@ -44,9 +46,12 @@ class HeldLock:
     stop: threading.Event
 
 
-def acquire(name: str) -> HeldLock:
-    """Take the lock `name` or raise LockHeld at once; release it with `release()`."""
-    row = _insert(name)
+def acquire(name: str, *, held_by: str = "") -> HeldLock:
+    """Take the lock `name` or raise LockHeld at once; release it with `release()`.
+
+    `held_by` says for whom (a person, a job), shown to whoever finds the lock taken.
+    """
+    row = _insert(name, held_by)
     stop = threading.Event()
     threading.Thread(
         target=_heartbeat, args=(row, stop), daemon=True, name=f"{name}-lock-heartbeat"
@@ -75,18 +80,30 @@ def drop_broken_connection() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
+def holder(name: str) -> JobLock | None:
+    """Who holds the lock `name` now, if anyone (a stale lock counts as free)."""
+    lock = JobLock.objects.filter(name=name).first()
+    return None if lock is None or _is_stale(lock) else lock
+
+
 @contextmanager
-def job_lock(name: str) -> Iterator[JobLock]:
+def job_lock(name: str, *, held_by: str = "") -> Iterator[JobLock]:
     """Hold the lock `name` for the duration of the block, or raise LockHeld at once."""
-    held = acquire(name)
+    held = acquire(name, held_by=held_by)
     try:
         yield held.row
     finally:
         release(held)
 
 
-def _insert(name: str) -> JobLock:
-    me = JobLock(name=name, owner=uuid.uuid4().hex, host=socket.gethostname(), pid=os.getpid())
+def _insert(name: str, held_by: str) -> JobLock:
+    me = JobLock(
+        name=name,
+        owner=uuid.uuid4().hex,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        held_by=held_by[:200],
+    )
     for _attempt in range(2):
         try:
             with transaction.atomic():
