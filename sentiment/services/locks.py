@@ -124,11 +124,11 @@ def _is_stale(lock: JobLock) -> bool:
     if timezone.now() - lock.heartbeat_at > STALE_AFTER:
         return True
     if lock.host == socket.gethostname() and lock.pid != os.getpid():
-        return not _process_alive(lock.pid)
+        return not process_alive(lock.pid)
     return False
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
