@@ -315,7 +315,10 @@ JOBS_DIR = env.path("JOBS_DIR", VAR_DIR / "jobs", base=BASE_DIR)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = str(JOBS_DIR / "broker")
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _broker_dir, "data_folder_out": _broker_dir}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker_dir,
+        "data_folder_out": _broker_dir,
+    }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", "socialmetrics")
 # The job's own row says how it went: no result backend.
 CELERY_TASK_IGNORE_RESULT = True

@@ -76,16 +76,21 @@ def submit_retrain(user: AbstractBaseUser, *, force: bool = False) -> Job:
 
 def submit_activation(version_id: int, user: AbstractBaseUser | None, reason: str = "") -> Job:
     """Queue the activation of a version and the rescoring of the unlabelled tweets."""
-    version = ModelVersion.objects.filter(pk=version_id).first()
-    if version is None:
-        raise versions.VersionError(f"there is no model version {version_id}")
-    if version.status == ModelVersion.Status.SAVING:
-        raise versions.VersionError(
-            f"version {version_id} was never completely saved and cannot serve"
-        )
+    _check_version(version_id)
     _refuse_if_model_busy()
     params = {"version": version_id, "reason": reason}
     return _submit(Job(kind=Job.Kind.ACTIVATE, user=user, params=params))
+
+
+def activate_here(version_id: int, *, reason: str = "") -> Job:
+    """Run an activation job in this process (`activate_model`: no worker needed for a
+    rollback); it is recorded like any other job. Returns the finished job."""
+    _check_version(version_id)
+    job = Job.objects.create(
+        kind=Job.Kind.ACTIVATE, params={"version": version_id, "reason": reason}
+    )
+    run(str(job.pk))
+    return Job.objects.get(pk=job.pk)
 
 
 def submit_scoring(
@@ -100,7 +105,9 @@ def submit_scoring(
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / name, "wb") as out:
         shutil.copyfileobj(stream, out, 1024 * 1024)
-    result_name = "scores." + ("csv" if fmt.kind == "csv" else "jsonl") + (".gz" if fmt.gzip else "")
+    result_name = (
+        "scores." + ("csv" if fmt.kind == "csv" else "jsonl") + (".gz" if fmt.gzip else "")
+    )
     job.upload = f"files/{job.pk}/{name}"
     job.params["output_name"] = result_name
     try:
@@ -108,6 +115,16 @@ def submit_scoring(
     except JobError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _check_version(version_id: int) -> None:
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise versions.VersionError(f"there is no model version {version_id}")
+    if version.status == ModelVersion.Status.SAVING:
+        raise versions.VersionError(
+            f"version {version_id} was never completely saved and cannot serve"
+        )
 
 
 def _refuse_if_model_busy() -> None:
@@ -155,8 +172,16 @@ def _send(job: Job) -> None:
     with app.connection_for_write(
         settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
     ) as connection:
-        connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
-        app.send_task(TASK_NAME, args=[str(job.pk)], connection=connection, retry=False)
+        connection.ensure_connection(
+            max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT
+        )
+        app.send_task(
+            TASK_NAME,
+            args=[str(job.pk)],
+            connection=connection,
+            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            retry=False,
+        )
 
 
 # --- reading -------------------------------------------------------------------------------

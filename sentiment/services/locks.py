@@ -35,8 +35,7 @@ class LockHeld(Exception):
         since = timezone.localtime(lock.acquired_at).strftime("%Y-%m-%d %H:%M:%S")
         who = f"{lock.held_by}, " if lock.held_by else ""
         super().__init__(
-            f"another {lock.name} is running ({who}host {lock.host}, pid {lock.pid}, "
-            f"since {since})"
+            f"another {lock.name} is running ({who}host {lock.host}, pid {lock.pid}, since {since})"
         )
 
 

@@ -1,12 +1,12 @@
 """Which model serves: loading, caching and hot-reloading the active version.
 
-Files are loaded by versions.load_predictor, the one loader. Each server process keeps the serving model in
-memory (`registry`). A background thread looks up the active version in the database every
-SENTIMENT_RELOAD_SECONDS and, when it has changed, loads and verifies the new files while the
-old model goes on serving, then swaps a single reference. A request takes that reference once,
-so it is answered entirely by one version, and its own cost is one attribute read: no query,
-no file access. Nothing is loaded at import time; the first request (or `warm_up()` in a
-server hook) loads the model.
+Files are loaded by versions.load_predictor, the one loader. Each server process keeps the
+serving model in memory (`registry`). A background thread looks up the active version in the
+database every SENTIMENT_RELOAD_SECONDS and, when it has changed, loads and verifies the new
+files while the old model goes on serving, then swaps a single reference. A request takes that
+reference once, so it is answered entirely by one version, and its own cost is one attribute
+read: no query, no file access. Nothing is loaded at import time; the first request (or
+`warm_up()` in a server hook) loads the model.
 
 Failures are soft: with the database away, or files that fail their checksum, the last good
 model keeps serving; with no good model at all, `get()` raises ModelUnavailable.

@@ -1,8 +1,9 @@
 """Retraining: read the annotations, fit, evaluate, pass the quality gate, save, activate.
 
-Every run is recorded (TrainingRun), one run at a time (the model lock, shared with
-activation: see versions.activate_and_rescore), and nothing is activated unless the new model (the challenger) scores at least as well as the serving one
-(the champion) on the same held-out tweets, within SENTIMENT_GATE_TOLERANCE.
+Every run is recorded (TrainingRun), one run at a time (the model lock, shared with activation:
+see versions.activate_and_rescore), and nothing is activated unless the new model (the
+challenger) scores at least as well as the serving one (the champion) on the same held-out
+tweets, within SENTIMENT_GATE_TOLERANCE.
 """
 
 from __future__ import annotations
