@@ -118,3 +118,11 @@ def wait_for_job(job_id, *, until=("succeeded", "failed"), timeout: float = 180,
         time.sleep(0.3)
     log = worker.log_text() if worker else ""
     raise AssertionError(f"job {job_id} is still {job.state} ({job.stage}):\n{log}")
+
+
+@pytest.fixture
+def active_model_committed(transactional_db, trained_artifacts, isolated_model_dir):
+    """An active model version a worker in a subprocess sees."""
+    from tests.conftest import install_version
+
+    return install_version(trained_artifacts, isolated_model_dir)

@@ -96,7 +96,8 @@ def test_skip_invalid_scores_the_valid_rows(active_model, tmp_path):
         stdout=out,
     )
 
-    assert "Scored 1 tweets" in out.getvalue() and "rejected line 3: empty text" in out.getvalue()
+    assert "Scored 1 tweets" in out.getvalue()
+    assert "rejected line 3: empty text" in out.getvalue()
 
 
 def test_without_a_model_it_says_what_to_run(db, tmp_path):
