@@ -7,6 +7,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _roles_forwards(apps, schema_editor):
+    # The new permissions (start_retrain, add_job, view_job) join the reviewers' and admins'.
+    from django.contrib.auth.management import create_permissions
+
+    from sentiment.roles import apply_roles
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,20 +69,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['state', 'kind'], name='job_state_idx')],
             },
         ),
+        migrations.RunPython(_roles_forwards, migrations.RunPython.noop),
     ]
 
-
-def _roles_forwards(apps, schema_editor):
-    # The new permissions (start_retrain, add_job, view_job) join the reviewers' and admins'.
-    from django.contrib.auth.management import create_permissions
-
-    from sentiment.roles import apply_roles
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
-
-
-Migration.operations.append(migrations.RunPython(_roles_forwards, migrations.RunPython.noop))

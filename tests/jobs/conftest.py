@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, require
+from tests.servers import stop
 
 BROKERS = {
     "redis": ("redis://127.0.0.1:6379/15", 6379),
@@ -65,13 +65,7 @@ def celery_worker(env: dict[str, str], log: Path, broker: str, queue: str) -> It
             time.sleep(0.2)
         yield worker
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, timeout=20)
 
 
 @pytest.fixture(params=sorted(BROKERS))

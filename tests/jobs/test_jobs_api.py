@@ -134,3 +134,50 @@ def test_a_worker_killed_mid_job_leaves_it_failed_and_nothing_half_written(
     assert status["result_url"] is None
     folder = settings.JOBS_DIR / "files" / job_id
     assert sorted(p.name for p in folder.iterdir()) == ["tweets.csv"]
+
+
+def multipart(name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "socialmetrics-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.slow
+def test_with_token_auth_only_the_owner_sees_its_job(subprocess_env, tmp_path, django_user_model):
+    import json
+    import urllib.request
+
+    from rest_framework.authtoken.models import Token
+
+    from tests.servers import get, gunicorn
+
+    owner = Token.objects.create(user=django_user_model.objects.create_user("owner")).key
+    other = Token.objects.create(user=django_user_model.objects.create_user("other")).key
+    env = {**subprocess_env, "API_AUTH": "token"}
+    body, content_type = multipart("tweets.csv", b"text\nfine\n")
+    with gunicorn(env, tmp_path / "gunicorn.log", ready_status=None) as server:
+        request = urllib.request.Request(
+            server.url + "/api/jobs",
+            data=body,
+            headers={"Content-Type": content_type, "Authorization": f"Token {owner}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 202
+            job_id = json.loads(response.read())["id"]
+        url = f"{server.url}/api/jobs/{job_id}"
+        as_owner = get(url, headers={"Authorization": f"Token {owner}"})
+        as_other = get(url, headers={"Authorization": f"Token {other}"})
+        anonymous = get(url)
+
+    assert as_owner[0] == 200
+    assert json.loads(as_owner[2])["state"] == "queued"
+    assert as_other[0] == 404
+    assert anonymous[0] == 401
+    assert Job.objects.get().user.username == "owner"
