@@ -105,7 +105,10 @@ def retrain(
     try:
         _fail_interrupted_runs()
         run = TrainingRun.objects.create(
-            trigger=trigger, host=socket.gethostname(), pid=os.getpid()
+            trigger=trigger,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_by=user if getattr(user, "pk", None) else None,
         )
         try:
             return _train(report, progress, force=force, dry_run=False, run=run, user=user)

@@ -68,7 +68,8 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except OSError as exc:
-            raise CommandError(f"cannot read {source}: {exc.strerror or exc}") from None
+            path = exc.filename or source
+            raise CommandError(f"cannot use {path}: {exc.strerror or exc}") from None
         except TweetFileError as exc:
             raise CommandError(str(exc)) from None
         except ScoreRejected as exc:
