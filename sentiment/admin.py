@@ -391,6 +391,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         "id",
         "started_at",
         "trigger",
+        "started_by",
         "status",
         "duration_s",
         "version",
