@@ -10,8 +10,8 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench bench-accuracy bench-training bench-active-learning bench-serving \
-	bench-scale load-test system-deps clean
+.PHONY: help run serve worker test lint format bench bench-accuracy bench-training bench-active-learning bench-serving \
+	bench-scale bench-jobs load-test system-deps clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -21,7 +21,13 @@ run: $(VENV)/.runtime .env  ## Fresh clone to a served, trained demo on http://$
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py setup_demo
 	@echo "Serving the demo on http://$(HOST):$(PORT)/ (API: POST /api/predict, admin: /admin/). Ctrl-C stops."
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "A job worker runs beside it (retrain from the admin, activation, file scoring; docs/jobs.md)."
+	DJANGO_DEBUG=1 $(BIN)/celery -A socialmetrics worker -l warning & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.runtime .env  ## A job worker (Celery) on CELERY_BROKER_URL; production runs it under systemd
+	$(BIN)/celery -A socialmetrics worker -l info
 
 serve: $(VENV)/.runtime .env  ## Production server: gunicorn, DEBUG off (WORKERS=n to override)
 	$(PY) manage.py migrate --noinput -v 0
@@ -39,7 +45,7 @@ format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-accuracy bench-training bench-active-learning bench-serving bench-scale  ## Every benchmark (long); results in docs/
+bench: bench-accuracy bench-training bench-active-learning bench-serving bench-scale bench-jobs  ## Every benchmark (long); results in docs/
 
 bench-accuracy: $(VENV)/.dev  ## Transfer and in-domain accuracy on ../shared/data -> docs/accuracy.md
 	$(PY) bench/accuracy.py --levers
@@ -57,6 +63,9 @@ bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, wi
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py
+
+bench-jobs: $(VENV)/.dev  ## score_tweets on 1M tweets (2 processes vs 1), retrain button to serving -> docs/jobs.md
+	nice -n 5 $(PY) bench/jobs.py
 
 load-test: $(VENV)/.dev  ## 65 s of load through a retrain, on MariaDB at 127.0.0.1; results in docs/
 	$(PY) bench/load_test.py

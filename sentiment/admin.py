@@ -10,18 +10,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from sentiment.admin_views import agreement as agreement_views
 from sentiment.admin_views import annotate as annotate_views
 from sentiment.admin_views import dashboard as dashboard_views
 from sentiment.admin_views import files as file_views
+from sentiment.admin_views import jobs as job_views
 from sentiment.ml.data import text_hash
-from sentiment.models import Activation, Annotation, Label, ModelVersion, TrainingRun, Tweet
+from sentiment.models import Activation, Annotation, Job, Label, ModelVersion, TrainingRun, Tweet
 from sentiment.paginators import LargeTablePaginator
-from sentiment.services import annotation, scoring, versions
-from sentiment.services import tweets as tweet_service
+from sentiment.services import annotation, jobs, versions
 
 
 class LabeledFilter(admin.SimpleListFilter):
@@ -56,7 +57,8 @@ class TweetForm(forms.ModelForm):
 
 def _label_action(label: str, description: str, permission: str = "change"):
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
-        count = tweet_service.set_label(queryset, label, request.user)
+        ids = list(queryset.values_list("pk", flat=True))
+        count = len(annotation.label_from_admin(ids, request.user, label))
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"label_{label or 'clear'}"
@@ -346,14 +348,24 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            versions.activate(version.pk, user=request.user, reason="activated in the admin")
-        except versions.VersionError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            job = jobs.submit_activation(version.pk, request.user, reason="activated in the admin")
+        except (versions.VersionError, jobs.JobError) as exc:
+            self.message_user(request, f"Version {version.pk} not activated: {exc}", messages.ERROR)
             return
-        rescored = scoring.refresh_after_activation(version)
         self.message_user(
-            request, f"Version {version.pk} is now active. {rescored}", messages.SUCCESS
+            request,
+            format_html(
+                "Activating version {}: a worker activates it, then rescores the unlabelled "
+                'tweets. <a href="{}">Follow the job</a>.',
+                version.pk,
+                job_views.job_url(job),
+            ),
+            messages.SUCCESS,
         )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra = {"can_retrain": request.user.has_perm("sentiment.start_retrain")}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
@@ -365,8 +377,10 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         dashboard = self.admin_site.admin_view(dashboard_views.page)
+        retrain = self.admin_site.admin_view(job_views.retrain)
         return [
             path("dashboard/", dashboard, name="sentiment_modelversion_dashboard"),
+            path("retrain/", retrain, name="sentiment_modelversion_retrain"),
             *super().get_urls(),
         ]
 
@@ -377,6 +391,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         "id",
         "started_at",
         "trigger",
+        "started_by",
         "status",
         "duration_s",
         "version",
@@ -397,3 +412,85 @@ class TrainingRunAdmin(ReadOnlyAdmin):
 class ActivationAdmin(ReadOnlyAdmin):
     list_display = ["activated_at", "version", "previous", "activated_by", "reason"]
     list_select_related = ["version", "previous", "activated_by"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Jobs run by the workers; a job's page refreshes itself until the job has finished."""
+
+    change_form_template = "admin/sentiment/job/change_form.html"
+    change_list_template = "admin/sentiment/job/change_list.html"
+    list_display = ["created_at", "kind", "state", "user", "progress", "outcome"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["user"]
+    fields = [
+        "kind",
+        "state",
+        "user",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "progress",
+        "outcome",
+        "gate",
+        "confusion",
+        "row_errors",
+        "download",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Jobs left running by a killed worker are failed before anyone reads them.
+        jobs.fail_interrupted()
+        return super().get_queryset(request)
+
+    @admin.display(description="progress")
+    def progress(self, job: Job) -> str:
+        if job.state == Job.State.QUEUED:
+            return jobs.waiting_note(job)
+        rows = ""
+        if job.rows_total:
+            percent = 100 * job.rows_done / job.rows_total
+            rows = f" — {job.rows_done:,} of {job.rows_total:,} rows ({percent:.0f}%)"
+        elif job.rows_done:
+            rows = f" — {job.rows_done:,} rows"
+        detail = f": {job.detail}" if job.detail else ""
+        return f"{job.stage}{detail}{rows}" if job.stage else "–"
+
+    @admin.display(description="outcome")
+    def outcome(self, job: Job) -> str:
+        return job.message or "–"
+
+    @admin.display(description="quality gate")
+    def gate(self, job: Job) -> str:
+        report = job.result.get("report", "")
+        return format_html("<pre>{}</pre>", report) if report else "–"
+
+    @admin.display(description="confusion matrix")
+    def confusion(self, job: Job) -> str:
+        return confusion_matrix_html(job.result.get("metrics") or {})
+
+    @admin.display(description="rejected rows")
+    def row_errors(self, job: Job) -> str:
+        if not job.errors:
+            return "–"
+        return format_html_join("", "<div>{}</div>", ((error,) for error in job.errors))
+
+    @admin.display(description="result")
+    def download(self, job: Job) -> SafeString | str:
+        if jobs.output_path(job) is None:
+            return "–"
+        url = reverse("admin:sentiment_job_result", args=[job.pk])
+        return format_html('<a href="{}" id="job-result">Download the scores</a>', url)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra = {"can_score": request.user.has_perm("sentiment.add_job")}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("score/", wrap(job_views.score_page), name="sentiment_job_score"),
+            path("<str:job_id>/result/", wrap(job_views.result), name="sentiment_job_result"),
+            *super().get_urls(),
+        ]

@@ -1,6 +1,9 @@
-"""The tables: tweets, their annotations and agreed labels, model versions, runs, the lock."""
+"""The tables: tweets, their annotations and agreed labels, model versions, runs, the lock,
+and the jobs that run on Celery workers."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -159,6 +162,9 @@ class TrainingRun(models.Model):
     )
     message = models.TextField(blank=True, default="")
     error = models.TextField(blank=True, default="")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -209,10 +215,6 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return f"version {self.pk}"
 
-    @property
-    def labels(self) -> list[str]:
-        return [label for label in Label.values if label in self.label_counts]
-
 
 class Activation(models.Model):
     """Which version served from when: the model's history, kept for rollback and audit."""
@@ -243,6 +245,63 @@ class JobLock(models.Model):
     pid = models.PositiveIntegerField()
     acquired_at = models.DateTimeField(default=timezone.now)
     heartbeat_at = models.DateTimeField(default=timezone.now)
+    held_by = models.CharField(max_length=200, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.host}:{self.pid}"
+
+
+class Job(models.Model):
+    """Long work run by a Celery worker: its state and progress, for the admin and the API.
+
+    Written by services/jobs.py alone. The id is a random UUID: with the API open, knowing a
+    job's id is what lets a client follow it and download its result.
+    """
+
+    class Kind(models.TextChoices):
+        RETRAIN = "retrain", "train a new version"
+        ACTIVATE = "activate", "activate a version"
+        SCORE = "score", "score a file"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running it, and when it last said so: a job whose process is gone is failed.
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=100, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+    rows_done = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True, default="")
+    # Relative to JOBS_DIR; emptied when the files are deleted after JOBS_KEEP_HOURS.
+    upload = models.CharField(max_length=255, blank=True, default="")
+    output = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "kind"], name="job_state_idx")]
+        permissions = [("start_retrain", "Can train a new model version from the admin")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)

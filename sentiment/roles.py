@@ -3,8 +3,9 @@
 - annotators label tweets: view and change tweets (the label only; see TweetAdmin) and view
   their own annotations. Nothing else: no deleting, no models, no users, no tokens.
 - reviewers also settle disagreements and assign overlap (`settle_tweet`), import tweet files
-  (`add_tweet`), export them (`export_tweet`), and read the model's versions, runs and history
-  (the model dashboard).
+  (`add_tweet`), export them (`export_tweet`), read the model's versions, runs and history
+  (the model dashboard), train a new version from the admin (`start_retrain`) and score files
+  as jobs (`add_job`, `view_job`). Activating a version stays with admins.
 - admins have every permission of this project's apps and of user accounts.
 
 The data migration 0004 creates the groups; `python manage.py setup_roles` puts them back to
@@ -30,6 +31,9 @@ _REVIEWER_PERMISSIONS = [
     "sentiment.view_modelversion",
     "sentiment.view_trainingrun",
     "sentiment.view_activation",
+    "sentiment.start_retrain",
+    "sentiment.add_job",
+    "sentiment.view_job",
 ]
 # Every permission of these apps, whatever models they have when the roles are applied. Not
 # the admin app's: nobody may edit or delete the history (LogEntry) through a role.
@@ -41,19 +45,27 @@ ROLES: dict[str, list[str]] = {
 }
 
 
-def apply_roles(group_model: Any, permission_model: Any) -> dict[str, int]:
+def apply_roles(
+    group_model: Any, permission_model: Any, *, skip_missing: bool = False
+) -> dict[str, int]:
     """Create or reset the three groups; returns the number of permissions of each.
 
-    Takes the models as arguments so that a migration can pass its historical ones.
+    Takes the models as arguments so that a migration can pass its historical ones; an early
+    migration passes `skip_missing` for the permissions of tables a later one creates (whose
+    migration applies the roles again).
     """
     counts = {}
     for name, perms in ROLES.items():
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None and not skip_missing:
+                raise permission_model.DoesNotExist(f"no permission {perm}")
+            if found is not None:
+                wanted.append(found)
         group, _ = group_model.objects.get_or_create(name=name)
         group.permissions.set(wanted)
         counts[name] = len(wanted)

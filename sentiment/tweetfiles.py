@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -185,32 +186,27 @@ def _row(line: int, text: object, label: object, source: object) -> Row | Reject
     return Row(line, valid_text, valid_label, source)
 
 
-def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
-    """Write (text, label, source) rows to `path` in the format its name asks for.
+def format_rejections(rejected: list[Rejection], shown: int = 50) -> list[str]:
+    """The lines commands print for rejected rows: the first `shown`, then how many more."""
+    lines = [f"  rejected {rejection}" for rejection in rejected[:shown]]
+    if len(rejected) > shown:
+        lines.append(f"  … and {len(rejected) - shown:,} more rejected rows")
+    return lines
 
-    The file appears complete or not at all: it is written next to its final name and renamed.
-    Returns the number of rows written.
-    """
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[tuple[IO[str], FileFormat]]:
+    """A text stream for `path` (gzip-compressed if its name says so) that appears complete
+    or not at all: it is written next to its final name, synced, and renamed on success."""
     path = Path(path)
     fmt = detect_format(path.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    count = 0
     try:
         with os.fdopen(fd, "wb") as fh:
             raw: IO[bytes] = gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) if fmt.gzip else fh
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            if fmt.kind == "csv":
-                writer = csv.writer(text, lineterminator="\n")
-                writer.writerow(_COLUMNS)
-                for tweet, label, source in rows:
-                    writer.writerow((tweet, label, source))
-                    count += 1
-            else:
-                for tweet, label, source in rows:
-                    item = {"text": tweet, "label": label or None, "source": source}
-                    text.write(json.dumps(item, ensure_ascii=False) + "\n")
-                    count += 1
+            yield text, fmt
             text.flush()
             text.detach()  # leave `fh` open for the sync below
             if fmt.gzip:
@@ -221,4 +217,24 @@ def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
+    """Write (text, label, source) rows to `path` in the format its name asks for.
+
+    The file appears complete or not at all. Returns the number of rows written.
+    """
+    count = 0
+    with atomic_output(path) as (text, fmt):
+        if fmt.kind == "csv":
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(_COLUMNS)
+            for tweet, label, source in rows:
+                writer.writerow((tweet, label, source))
+                count += 1
+        else:
+            for tweet, label, source in rows:
+                item = {"text": tweet, "label": label or None, "source": source}
+                text.write(json.dumps(item, ensure_ascii=False) + "\n")
+                count += 1
     return count

@@ -291,6 +291,55 @@ SENTIMENT_GATE_TOLERANCE = env.float("SENTIMENT_GATE_TOLERANCE", 0.01)
 # A label with fewer annotated tweets than this is left out of training.
 SENTIMENT_MIN_PER_LABEL = env.int("SENTIMENT_MIN_PER_LABEL", 5, minimum=2)
 
+# --- Jobs (Celery) --------------------------------------------------------------------------
+
+# Long work (retrain from the admin, activation and rescoring, scoring files) runs as jobs on
+# Celery workers (`celery -A socialmetrics worker`; socialmetrics/celery.py reads every
+# CELERY_* setting here). The broker: Redis or RabbitMQ in production
+# (redis://127.0.0.1:6379/1, amqp://user:password@host:5672//). The default, `filesystem://`,
+# needs no server: messages are files under JOBS_DIR/broker, shared by the web server and the
+# worker that `make run` starts on the same host (one host only).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "filesystem://")
+if not CELERY_BROKER_URL.startswith(
+    ("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://", "filesystem://")
+):
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} is not a broker URL: use redis://host:6379/1, "
+        "amqp://user:password@host:5672// or filesystem://"
+    )
+# Uploaded files, results and the filesystem broker's messages (shared by every worker host
+# when several hosts run workers, like SENTIMENT_MODEL_DIR).
+JOBS_DIR = env.path("JOBS_DIR", VAR_DIR / "jobs", base=BASE_DIR)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = str(JOBS_DIR / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker_dir,
+        "data_folder_out": _broker_dir,
+    }
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", "socialmetrics")
+# The job's own row says how it went: no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged once its job has run; a worker killed mid-job leaves the job
+# failed with the reason (services/jobs.py), never run twice behind the user's back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One job at a time per worker, run in a thread of the worker's main process: a job uses every
+# core itself (scoring processes, the parallel fit), which a prefork pool's daemonic child
+# could not start.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", 1, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Submitting waits this long for the broker before answering 503.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", 3.0)
+# Uploads and results are deleted this long after their job finished.
+JOBS_KEEP_HOURS = env.float("JOBS_KEEP_HOURS", 24.0 * 7)
+# The largest file POST /api/jobs and the admin accept.
+JOBS_MAX_UPLOAD_BYTES = env.int("JOBS_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1024)
+# Processes that score a file (score_tweets and scoring jobs); default: one per core.
+JOBS_SCORING_PROCESSES = env.int("JOBS_SCORING_PROCESSES", os.cpu_count() or 1, minimum=1)
+
 # --- Schedule -------------------------------------------------------------------------------
 
 RETRAIN_LOG = LOG_DIR / "retrain.log"

@@ -76,10 +76,20 @@ def subprocess_env(transactional_db, isolated_model_dir, tmp_path) -> dict[str, 
     env.update(
         DATABASE_URL=database_url_for_subprocess(),
         SENTIMENT_MODEL_DIR=str(isolated_model_dir),
+        JOBS_DIR=str(tmp_path / "jobs"),
         SENTIMENT_LOG_DIR=str(tmp_path / "log"),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
     )
     return env
+
+
+@pytest.fixture(autouse=True)
+def isolated_jobs_dir(settings, tmp_path):
+    """Each test gets its own jobs folder (uploads, results, the filesystem broker's queue)."""
+    settings.JOBS_DIR = tmp_path / "jobs"
+    broker = str(settings.JOBS_DIR / "broker")
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": broker, "data_folder_out": broker}
+    return settings.JOBS_DIR
 
 
 @pytest.fixture(autouse=True)

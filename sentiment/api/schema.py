@@ -280,6 +280,98 @@ model = extend_schema(
 )
 
 
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The job's id: keep it to follow the job.")
+    kind = serializers.ChoiceField(["score", "retrain", "activate"])
+    state = serializers.ChoiceField(
+        ["queued", "running", "succeeded", "failed"],
+        help_text="queued waits for a worker (none may be running: see `message`).",
+    )
+    stage = serializers.CharField(help_text="The current step: validating, scoring…")
+    rows_done = serializers.IntegerField()
+    rows_total = serializers.IntegerField(allow_null=True, help_text="Known once validated.")
+    errors = serializers.ListField(
+        child=serializers.CharField(), help_text="Rejected rows, with their line and reason."
+    )
+    message = serializers.CharField(help_text="The outcome, the reason it failed, or a wait.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    result_url = serializers.URLField(allow_null=True, help_text="Where to download the scores.")
+
+
+class JobRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a `text` column, or JSON Lines with a `text` key; the name's "
+        "extension (.csv, .jsonl, .ndjson, optionally .gz) says which. At most "
+        f"{settings.JOBS_MAX_UPLOAD_BYTES:,} bytes (JOBS_MAX_UPLOAD_BYTES)."
+    )
+    skip_invalid = serializers.BooleanField(
+        required=False,
+        help_text="Score the valid rows and list the others (default: any invalid row fails "
+        "the job, as `import_tweets` does).",
+    )
+
+
+JOB_NOT_FOUND = _error(
+    "No such job, or (API_AUTH=token) one that another token's owner submitted.",
+    "not_found",
+    "there is no job 3f1c…",
+)
+
+submit_job = extend_schema(
+    operation_id="submit_job",
+    summary="Score a tweet file of any size, as a job",
+    description=(
+        "Uploads a CSV or JSON Lines file (multipart field `file`) and queues its scoring on "
+        "a worker. Answers 202 with the job; follow it at `GET /api/jobs/{id}` and download "
+        "the result from `GET /api/jobs/{id}/result`: for every row its text, score (the same "
+        "as `/api/predict`'s for the same model version), label, the three probabilities and "
+        "the model version, in the uploaded file's format. Uploads and results are deleted "
+        "JOBS_KEEP_HOURS after the job finished."
+    ),
+    request={"multipart/form-data": JobRequestSerializer},
+    responses={
+        202: JobSerializer,
+        400: _error(
+            "No `file` field, or a name whose format is unknown.",
+            "unknown_format",
+            "tweets.txt: unknown format; name the file .csv, .jsonl or .ndjson, optionally + .gz",
+        ),
+        401: UNAUTHORIZED,
+        413: _error(
+            "The file is larger than JOBS_MAX_UPLOAD_BYTES.",
+            "file_too_large",
+            "the file is larger than 2,147,483,648 bytes (JOBS_MAX_UPLOAD_BYTES)",
+        ),
+        503: _error(
+            "The job broker (Redis or RabbitMQ) cannot be reached: nothing was queued.",
+            "broker_unavailable",
+            "the job could not be queued, the job broker is unreachable (…); try again later",
+        ),
+    },
+)
+
+job = extend_schema(
+    operation_id="job",
+    summary="A job's state and progress",
+    responses={200: JobSerializer, 401: UNAUTHORIZED, 404: JOB_NOT_FOUND},
+)
+
+job_result = extend_schema(
+    operation_id="job_result",
+    summary="Download a finished job's scores",
+    responses={
+        (200, "application/octet-stream"): OpenApiResponse(
+            description="The scored file: CSV or JSON Lines (gzip-compressed if the upload "
+            "was), columns text, score, label, p_negative, p_neutral, p_positive, "
+            "model_version."
+        ),
+        401: UNAUTHORIZED,
+        404: JOB_NOT_FOUND,
+    },
+)
+
+
 def public_endpoints(endpoints: list[tuple], **kwargs) -> list[tuple]:
     """drf-spectacular hook: `/api/predict` once, as clients write it.
 

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from sentiment.api.jobs import JobListView, JobResultView, JobView
 from sentiment.api.views import HealthView, ModelView, PredictViewSet
 
 predict = PredictViewSet.as_view({"post": "create"})
@@ -11,6 +12,9 @@ urlpatterns = [
     re_path(r"^predict/?$", predict, name="predict-legacy"),
     path("api/health", HealthView.as_view(), name="health"),
     path("api/model", ModelView.as_view(), name="model"),
+    path("api/jobs", JobListView.as_view(), name="jobs"),
+    path("api/jobs/<uuid:job_id>", JobView.as_view(), name="job"),
+    path("api/jobs/<uuid:job_id>/result", JobResultView.as_view(), name="job-result"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from sentiment.api import schema, throttling
 from sentiment.api.errors import BadRequest, LengthRequired, ServiceUnavailable
 from sentiment.api.validation import EXAMPLE, parse_predict_request
-from sentiment.services import prediction, versions
+from sentiment.models import ModelVersion
+from sentiment.services import prediction
 from sentiment.services.registry import ModelUnavailable, registry
 
 
@@ -81,7 +82,7 @@ class ModelView(APIView):
 
     @schema.model
     def get(self, request: Request) -> Response:
-        version = versions.active_version()
+        version = ModelVersion.objects.active()
         if version is None:
             raise ServiceUnavailable("no model is active yet: run `python manage.py retrain`")
         serving = registry.peek()

@@ -15,6 +15,7 @@ costs about 0.3 ms: as much as scoring a short tweet. The result is bit-for-bit 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import softmax
 
+from sentiment.ml.artifacts import Checksums, load_artifacts
 from sentiment.ml.evaluate import LABEL_ORDER
 
 SCORE_DECIMALS = 4
@@ -41,6 +43,16 @@ class Predictor:
         if self._linear:
             self._coef_t = np.asarray(classifier.coef_).T
             self._intercept = np.asarray(classifier.intercept_)
+
+    @classmethod
+    def load(cls, directory: Path, checksums: Checksums) -> Predictor:
+        """The model saved in `directory`, unpickled only once both checksums match.
+
+        The one way model files are loaded, in a server, a job worker or a scoring process;
+        raises ArtifactError.
+        """
+        vectorizer, classifier = load_artifacts(directory, checksums)
+        return cls(vectorizer, classifier)
 
     def _index(self, label: str) -> int | None:
         return self.classes.index(label) if label in self.classes else None

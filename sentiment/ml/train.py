@@ -198,6 +198,7 @@ def fit_model(
         temperature = fit_temperature(decisions, y_cal, classes)
         say(f"C={C:g}: {n_folds}-fold macro recall {cv_score:.4f}")
 
+    say(f"final fit on {len(y)} texts at C={C:g}")
     classifier = make_classifier(C, len(counts), len(y), random_state).fit(X, y)
     classifier.coef_ /= temperature
     classifier.intercept_ /= temperature

@@ -33,8 +33,9 @@ class LockHeld(Exception):
     def __init__(self, lock: JobLock) -> None:
         self.lock = lock
         since = timezone.localtime(lock.acquired_at).strftime("%Y-%m-%d %H:%M:%S")
+        who = f"{lock.held_by}, " if lock.held_by else ""
         super().__init__(
-            f"another {lock.name} is running (host {lock.host}, pid {lock.pid}, since {since})"
+            f"another {lock.name} is running ({who}host {lock.host}, pid {lock.pid}, since {since})"
         )
 
 
@@ -44,9 +45,12 @@ class HeldLock:
     stop: threading.Event
 
 
-def acquire(name: str) -> HeldLock:
-    """Take the lock `name` or raise LockHeld at once; release it with `release()`."""
-    row = _insert(name)
+def acquire(name: str, *, held_by: str = "") -> HeldLock:
+    """Take the lock `name` or raise LockHeld at once; release it with `release()`.
+
+    `held_by` says for whom (a person, a job), shown to whoever finds the lock taken.
+    """
+    row = _insert(name, held_by)
     stop = threading.Event()
     threading.Thread(
         target=_heartbeat, args=(row, stop), daemon=True, name=f"{name}-lock-heartbeat"
@@ -75,18 +79,30 @@ def drop_broken_connection() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
+def holder(name: str) -> JobLock | None:
+    """Who holds the lock `name` now, if anyone (a stale lock counts as free)."""
+    lock = JobLock.objects.filter(name=name).first()
+    return None if lock is None or _is_stale(lock) else lock
+
+
 @contextmanager
-def job_lock(name: str) -> Iterator[JobLock]:
+def job_lock(name: str, *, held_by: str = "") -> Iterator[JobLock]:
     """Hold the lock `name` for the duration of the block, or raise LockHeld at once."""
-    held = acquire(name)
+    held = acquire(name, held_by=held_by)
     try:
         yield held.row
     finally:
         release(held)
 
 
-def _insert(name: str) -> JobLock:
-    me = JobLock(name=name, owner=uuid.uuid4().hex, host=socket.gethostname(), pid=os.getpid())
+def _insert(name: str, held_by: str) -> JobLock:
+    me = JobLock(
+        name=name,
+        owner=uuid.uuid4().hex,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        held_by=held_by[:200],
+    )
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -107,11 +123,11 @@ def _is_stale(lock: JobLock) -> bool:
     if timezone.now() - lock.heartbeat_at > STALE_AFTER:
         return True
     if lock.host == socket.gethostname() and lock.pid != os.getpid():
-        return not _process_alive(lock.pid)
+        return not process_alive(lock.pid)
     return False
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

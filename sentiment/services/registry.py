@@ -1,12 +1,12 @@
 """Which model serves: loading, caching and hot-reloading the active version.
 
-This is the one place that loads model files. Each server process keeps the serving model in
-memory (`registry`). A background thread looks up the active version in the database every
-SENTIMENT_RELOAD_SECONDS and, when it has changed, loads and verifies the new files while the
-old model goes on serving, then swaps a single reference. A request takes that reference once,
-so it is answered entirely by one version, and its own cost is one attribute read: no query,
-no file access. Nothing is loaded at import time; the first request (or `warm_up()` in a
-server hook) loads the model.
+Files are loaded by versions.load_predictor, the one loader. Each server process keeps the
+serving model in memory (`registry`). A background thread looks up the active version in the
+database every SENTIMENT_RELOAD_SECONDS and, when it has changed, loads and verifies the new
+files while the old model goes on serving, then swaps a single reference. A request takes that
+reference once, so it is answered entirely by one version, and its own cost is one attribute
+read: no query, no file access. Nothing is loaded at import time; the first request (or
+`warm_up()` in a server hook) loads the model.
 
 Failures are soft: with the database away, or files that fail their checksum, the last good
 model keeps serving; with no good model at all, `get()` raises ModelUnavailable.
@@ -19,15 +19,15 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import sklearn
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
-from sentiment.ml.artifacts import ArtifactError, Checksums, load_artifacts
+from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion
+from sentiment.services import versions
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,7 @@ class ModelRegistry:
         try:
             active = (
                 ModelVersion.objects.filter(is_active=True)
-                .values_list(
-                    "pk", "directory", "model_sha256", "vectorizer_sha256", "sklearn_version"
-                )
+                .only("directory", "model_sha256", "vectorizer_sha256", "sklearn_version")
                 .first()
             )
         except DatabaseError as exc:
@@ -104,7 +102,7 @@ class ModelRegistry:
             if self._serving is None:
                 self._problem = NO_MODEL
             return
-        version = active[0]
+        version = active.pk
         serving = self._serving
         if serving is not None and serving.version == version:
             return
@@ -114,15 +112,13 @@ class ModelRegistry:
         with self._load_lock:
             if self._serving is not None and self._serving.version == version:
                 return
-            self._load(*active)
+            self._load(active)
 
-    def _load(
-        self, version: int, directory: str, model_sha: str, vectorizer_sha: str, sk_version: str
-    ) -> None:
-        path = Path(settings.SENTIMENT_MODEL_DIR) / directory
+    def _load(self, active: ModelVersion) -> None:
+        version, sk_version = active.pk, active.sklearn_version
         started = time.perf_counter()
         try:
-            vectorizer, classifier = load_artifacts(path, Checksums(model_sha, vectorizer_sha))
+            predictor = versions.load_predictor(active)
         except ArtifactError as exc:
             self._refused[version] = time.monotonic()
             log.error("refusing model version %s: %s", version, exc)
@@ -142,7 +138,7 @@ class ModelRegistry:
             )
         self._refused.pop(version, None)
         previous = self._serving.version if self._serving else None
-        self._serving = ServingModel(version, Predictor(vectorizer, classifier), sk_version)
+        self._serving = ServingModel(version, predictor, sk_version)
         log.info(
             "serving model version %s (was %s), loaded in %.2fs",
             version,

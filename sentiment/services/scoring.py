@@ -9,43 +9,35 @@ costs a round trip each), with `executemany` elsewhere.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from sentiment.ml import sampling
-from sentiment.ml.artifacts import load_artifacts
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion, Tweet
 from sentiment.services import versions
+from sentiment.services.progress import SILENT, Progress
 from sentiment.services.tweets import iter_values
 
 # Tweets read, scored and written per step: few statements, and memory stays flat.
 CHUNK = 50_000
-# Up to this many unlabelled tweets, an activation from the admin rescores them before it
-# answers; beyond, in a background thread, so that the request stays short.
-INLINE_LIMIT = 20_000
-
-log = logging.getLogger(__name__)
-
-
-def load_predictor(version: ModelVersion) -> Predictor:
-    vectorizer, classifier = load_artifacts(
-        versions.version_path(version), versions.checksums(version)
-    )
-    return Predictor(vectorizer, classifier)
 
 
 def refresh_predictions(
     version: ModelVersion,
     predictor: Predictor | None = None,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress = SILENT,
 ) -> int:
-    """Score every unlabelled tweet with `version`; returns how many were scored."""
-    predictor = predictor or load_predictor(version)
+    """Score every unlabelled tweet with `version`; returns how many were scored.
+
+    Each chunk is written in its own transaction and records the version that scored it, so
+    an interrupted run leaves every tweet with a consistent (score, version) pair, and running
+    it again completes it.
+    """
+    predictor = predictor or versions.load_predictor(version)
+    total = Tweet.objects.unlabelled().count()
+    progress.stage("rescoring", f"{total:,} unlabelled tweets")
+    progress.rows(0, total)
     done = 0
     pending: list[tuple[int, str]] = []
     for pk, text in iter_values(Tweet.objects.unlabelled(), ("text",), chunk=CHUNK):
@@ -53,10 +45,10 @@ def refresh_predictions(
         if len(pending) == CHUNK:
             done += _score(pending, predictor, version.pk)
             pending.clear()
-            if progress:
-                progress(f"scored {done:,} unlabelled tweets")
+            progress.rows(done, total)
     if pending:
         done += _score(pending, predictor, version.pk)
+    progress.rows(done, max(done, total))
     if connection.vendor == "mysql" and done and not connection.in_atomic_block:
         # Rewriting the score indexes of many rows can leave InnoDB with statistics that
         # make the optimizer scan a whole index for the admin's source filter (a second on
@@ -119,24 +111,3 @@ def store_scores(values: list[tuple[int, float, float, int]]) -> None:
         cursor.executemany(insert, values)
         cursor.execute(update)
         cursor.execute(f"DELETE FROM {scratch}")  # noqa: S608
-
-
-def refresh_after_activation(version: ModelVersion) -> str:
-    """Rescore after an activation made in a web request; returns a message for the user."""
-    pending = Tweet.objects.unlabelled().count()
-    if pending <= INLINE_LIMIT:
-        scored = refresh_predictions(version)
-        return f"{scored:,} unlabelled tweets rescored."
-    threading.Thread(
-        target=_refresh_in_background, args=(version.pk,), daemon=True, name="rescore"
-    ).start()
-    return f"{pending:,} unlabelled tweets are being rescored in the background."
-
-
-def _refresh_in_background(version_id: int) -> None:
-    try:
-        refresh_predictions(ModelVersion.objects.get(pk=version_id))
-    except Exception:
-        log.exception("rescoring with version %s failed", version_id)
-    finally:
-        connections.close_all()

@@ -1,8 +1,9 @@
 """Retraining: read the annotations, fit, evaluate, pass the quality gate, save, activate.
 
-Every run is recorded (TrainingRun), one run at a time (a database lock), and nothing is
-activated unless the new model (the challenger) scores at least as well as the serving one
-(the champion) on the same held-out tweets, within SENTIMENT_GATE_TOLERANCE.
+Every run is recorded (TrainingRun), one run at a time (the model lock, shared with activation:
+see versions.activate_and_rescore), and nothing is activated unless the new model (the
+challenger) scores at least as well as the serving one (the champion) on the same held-out
+tweets, within SENTIMENT_GATE_TOLERANCE.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sentiment.ml.artifacts import ArtifactError, load_artifacts, save_artifacts
+from sentiment.ml.artifacts import ArtifactError, save_artifacts
 from sentiment.ml.data import evaluation_mask
 from sentiment.ml.evaluate import (
     evaluate,
@@ -30,15 +32,16 @@ from sentiment.ml.evaluate import (
     ordered_labels,
 )
 from sentiment.ml.predictor import Predictor
-from sentiment.ml.train import fit_model
+from sentiment.ml.train import FitResult, fit_model
 from sentiment.models import ModelVersion, TrainingRun, Tweet
-from sentiment.services import locks, scoring, versions
+from sentiment.services import locks, versions
 from sentiment.services.locks import LockHeld
+from sentiment.services.progress import SILENT, Progress
 from sentiment.services.tweets import iter_values
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "retrain"
+LOCK_NAME = versions.MODEL_LOCK
 READ_CHUNK = 50_000
 
 Report = Callable[[str], None]
@@ -66,6 +69,8 @@ class Decision:
 
 @dataclass
 class RetrainResult:
+    """What a run decided; a retrain job keeps it to show the matrix and the gate's decision."""
+
     status: str  # a TrainingRun.Status value, or "dry-run"
     message: str
     metrics: dict
@@ -79,9 +84,9 @@ def retrain(
     trigger: str = TrainingRun.Trigger.MANUAL,
     force: bool = False,
     dry_run: bool = False,
-    user: object | None = None,
+    user: AbstractBaseUser | None = None,
     report: Report = lambda line: None,
-    progress: Report | None = None,
+    progress: Progress = SILENT,
 ) -> RetrainResult:
     """Run one retrain; raises RetrainError with a one-line reason when it cannot."""
     if dry_run:
@@ -89,8 +94,9 @@ def retrain(
             return _train(report, progress, force=force, dry_run=True)
         except DatabaseError as exc:
             raise RetrainError(_describe(exc)) from None
+    who = user.get_username() if user is not None else ""
     try:
-        held = locks.acquire(LOCK_NAME)
+        held = locks.acquire(LOCK_NAME, held_by=f"{trigger} retrain by {who}" if who else "")
     except LockHeld as exc:
         _record_refusal(trigger, str(exc))
         raise RetrainError(f"{exc}; try again when it has finished") from None
@@ -99,7 +105,10 @@ def retrain(
     try:
         _fail_interrupted_runs()
         run = TrainingRun.objects.create(
-            trigger=trigger, host=socket.gethostname(), pid=os.getpid()
+            trigger=trigger,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_by=user if getattr(user, "pk", None) else None,
         )
         try:
             return _train(report, progress, force=force, dry_run=False, run=run, user=user)
@@ -117,13 +126,14 @@ def retrain(
 
 def _train(
     report: Report,
-    progress: Report | None,
+    progress: Progress,
     *,
     force: bool,
     dry_run: bool,
     run: TrainingRun | None = None,
-    user: object | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> RetrainResult:
+    progress.stage("reading", "the annotated tweets")
     data = _read_annotations(progress)
     counts = Counter(data.labels)
     data = _keep_trainable_labels(data, counts, report)
@@ -145,9 +155,13 @@ def _train(
         run.train_size, run.eval_size = len(train_texts), len(eval_texts)
         run.save(update_fields=["label_counts", "train_size", "eval_size"])
 
-    fit = fit_model(train_texts, train_labels, progress=progress)
+    progress.stage("features", f"{len(train_texts):,} training tweets")
+    fit = fit_model(
+        train_texts, train_labels, progress=lambda line: _fit_progress(progress, line)
+    )
     report(f"Trained in {fit.seconds:.1f}s: C={fit.C:g}, {fit.n_features:,} features")
 
+    progress.stage("evaluation", f"{len(eval_texts):,} held-out tweets")
     challenger = Predictor(fit.vectorizer, fit.classifier)
     metrics = evaluate(eval_labels, challenger.predict_proba(eval_texts), challenger.classes)
     report(f"\nEvaluation on {len(eval_texts):,} held-out tweets:")
@@ -164,12 +178,19 @@ def _train(
         report("Dry run: nothing was saved or activated.")
         return RetrainResult("dry-run", decision.message, metrics, champion_metrics)
 
+    progress.stage("saving")
     train_counts = dict(Counter(train_labels))
     version = _save(fit, metrics, train_counts, dict(Counter(eval_labels)), decision)
     report(f"Saved version {version.pk} in {versions.version_path(version)}")
     if decision.passed:
-        versions.activate(version.pk, user=user, reason=decision.message)
-        scored = scoring.refresh_predictions(version, challenger, progress=progress)
+        _, scored = versions.activate_and_rescore(
+            version.pk,
+            user=user,
+            reason=decision.message,
+            predictor=challenger,
+            progress=progress,
+            lock_held=True,
+        )
         message = f"Version {version.pk} is now active; {scored:,} unlabelled tweets rescored."
         status = TrainingRun.Status.SUCCEEDED
     else:
@@ -187,7 +208,17 @@ def _train(
     return RetrainResult(status, run.message, metrics, champion_metrics, version, run)
 
 
-def _read_annotations(progress: Report | None) -> Dataset:
+def _fit_progress(progress: Progress, line: str) -> None:
+    # fit_model reports in lines: its features, then the calibration, then the final fit.
+    if line.startswith("features:"):
+        progress.stage("calibration", line)
+    elif line.startswith("final fit"):
+        progress.stage("final fit", line)
+    else:
+        progress.note(line)
+
+
+def _read_annotations(progress: Progress) -> Dataset:
     data = Dataset()
     fields = ("text", "label", "text_hash")
     for n, (_pk, text, label, digest) in enumerate(
@@ -196,8 +227,8 @@ def _read_annotations(progress: Report | None) -> Dataset:
         data.texts.append(text)
         data.labels.append(label)
         data.hashes.append(digest)
-        if progress and n % 100_000 == 0:
-            progress(f"read {n:,} annotated tweets")
+        if n % 100_000 == 0:
+            progress.rows(n)
     return data
 
 
@@ -231,17 +262,14 @@ def _keep_trainable_labels(data: Dataset, counts: Counter, report: Report) -> Da
 def _score_champion(
     eval_texts: list[str], eval_labels: list[str], report: Report
 ) -> tuple[ModelVersion | None, dict | None]:
-    champion = versions.active_version()
+    champion = ModelVersion.objects.active()
     if champion is None:
         return None, None
     try:
-        vectorizer, classifier = load_artifacts(
-            versions.version_path(champion), versions.checksums(champion)
-        )
+        predictor = versions.load_predictor(champion)
     except ArtifactError as exc:
         report(f"The active version {champion.pk} cannot be loaded ({exc}); not comparing.")
         return None, None
-    predictor = Predictor(vectorizer, classifier)
     return champion, evaluate(eval_labels, predictor.predict_proba(eval_texts), predictor.classes)
 
 
@@ -264,7 +292,9 @@ def _gate(
     return Decision(False, f"Gate: {comparison}: rejected, the new model is worse.")
 
 
-def _save(fit, metrics: dict, train_counts: dict, eval_counts: dict, decision: Decision):
+def _save(
+    fit: FitResult, metrics: dict, train_counts: dict, eval_counts: dict, decision: Decision
+) -> ModelVersion:
     version = ModelVersion.objects.create(
         sklearn_version=sklearn.__version__,
         label_counts=train_counts,

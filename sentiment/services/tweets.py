@@ -1,8 +1,8 @@
-"""Tweets in and out of the database: import, export, labelling."""
+"""Tweets in and out of the database: import and export (labels: services/annotation.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
-from sentiment.services import annotation
 from sentiment.tweetfiles import Rejection, read_tweets, write_tweets
 
 IMPORT_BATCH = 5000
@@ -174,12 +173,3 @@ def iter_tweets(*, labelled_only: bool = False) -> Iterator[tuple]:
 def export_tweets(path: Path, *, labelled_only: bool = False) -> int:
     """Write tweets to `path` (format from its name); returns the number written."""
     return write_tweets(path, iter_tweets(labelled_only=labelled_only))
-
-
-def set_label(tweets: Iterable[Tweet], label: str, user: object) -> int:
-    """Label (or, with "", unlabel) tweets as `user` from the admin, recorded in its history.
-
-    Goes through the annotation service: a reviewer's label settles the tweets, anyone else's
-    is their annotation (see services/annotation.py).
-    """
-    return len(annotation.label_from_admin([tweet.pk for tweet in tweets], user, label))

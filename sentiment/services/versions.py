@@ -1,14 +1,28 @@
-"""Model versions: where their files live, checking them, and moving the active pointer."""
+"""Model versions: where their files live, loading them, and moving the active pointer.
+
+`load_predictor` is the one function that loads a version's files (the registry, retrain's
+champion, rescoring and file scoring all call it); it goes through sentiment/ml/artifacts.py,
+which unpickles nothing whose checksum does not match. `activate_and_rescore` is the one way a
+version starts serving: it runs under the model lock, the same one retrain holds.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from sentiment.ml.artifacts import ArtifactError, Checksums, verify_artifacts
+from sentiment.ml.predictor import Predictor
 from sentiment.models import Activation, ModelVersion
+from sentiment.services import locks
+from sentiment.services.progress import SILENT, Progress
+
+# Retrain and activation share one lock: a version must not start serving while another run
+# decides which version serves.
+MODEL_LOCK = "retrain"
 
 
 class VersionError(Exception):
@@ -23,12 +37,15 @@ def checksums(version: ModelVersion) -> Checksums:
     return Checksums(version.model_sha256, version.vectorizer_sha256)
 
 
-def active_version() -> ModelVersion | None:
-    return ModelVersion.objects.active()
+def load_predictor(version: ModelVersion) -> Predictor:
+    """The version's model, once its files match their checksums; raises ArtifactError."""
+    return Predictor.load(version_path(version), checksums(version))
 
 
-def activate(version_id: int, *, user: object | None = None, reason: str = "") -> ModelVersion:
-    """Make version `version_id` the one every server answers with.
+def activate(
+    version_id: int, *, user: AbstractBaseUser | None = None, reason: str = ""
+) -> ModelVersion:
+    """Move the active pointer to version `version_id` (callers hold the model lock).
 
     Its files are verified first; a version that fails is refused and nothing changes. The
     change and its reason are added to the history (Activation).
@@ -59,3 +76,43 @@ def activate(version_id: int, *, user: object | None = None, reason: str = "") -
         )
     version.is_active = True
     return version
+
+
+def activate_and_rescore(
+    version_id: int,
+    *,
+    user: AbstractBaseUser | None = None,
+    reason: str = "",
+    predictor: Predictor | None = None,
+    progress: Progress = SILENT,
+    lock_held: bool = False,
+) -> tuple[ModelVersion, int]:
+    """Activate a version, then store its scores for every unlabelled tweet.
+
+    Takes the model lock (raises locks.LockHeld at once if a retrain or another activation
+    holds it) unless the caller holds it already (`lock_held`: retrain, which passes the model
+    it has in memory). Returns the version and how many tweets were rescored.
+    """
+    from sentiment.services import scoring  # scoring loads versions through this module
+
+    if not lock_held:
+        with locks.job_lock(MODEL_LOCK, held_by=_describe(user, reason)):
+            return activate_and_rescore(
+                version_id,
+                user=user,
+                reason=reason,
+                predictor=predictor,
+                progress=progress,
+                lock_held=True,
+            )
+    progress.stage("activation", f"version {version_id}")
+    version = activate(version_id, user=user, reason=reason)
+    scored = scoring.refresh_predictions(
+        version, predictor or load_predictor(version), progress=progress
+    )
+    return version, scored
+
+
+def _describe(user: AbstractBaseUser | None, reason: str) -> str:
+    who = user.get_username() if user is not None and getattr(user, "pk", None) else ""
+    return f"activation by {who}" if who else f"activation ({reason or 'no reason given'})"

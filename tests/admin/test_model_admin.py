@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sentiment.models import ModelVersion, TrainingRun
+from sentiment.models import Job, ModelVersion, TrainingRun
+from sentiment.services import jobs
 
 
 def test_versions_are_listed_with_their_metrics(admin_client, active_model):
@@ -59,6 +60,12 @@ def test_rollback_from_the_admin(
         follow=True,
     )
 
-    assert f"Version {active_model.pk} is now active" in response.content.decode()
+    # The request only queues the job; a worker runs it (here: the same service, in-process).
+    assert f"Activating version {active_model.pk}" in response.content.decode()
+    assert ModelVersion.objects.active() == newer
+    job = Job.objects.get()
+    jobs.run(str(job.pk))
+    job.refresh_from_db()
+    assert job.message.startswith(f"Version {active_model.pk} is active")
     assert ModelVersion.objects.active() == active_model
     assert active_model.activations.latest("activated_at").activated_by == admin_user

@@ -61,8 +61,15 @@ def test_the_schema_is_served_as_yaml_by_default(client):
     assert yaml.safe_load(response.content)["paths"]
 
 
-def test_it_documents_predict_health_and_model(schema):
-    assert set(schema["paths"]) == {"/api/predict", "/api/health", "/api/model"}
+def test_it_documents_predict_health_model_and_jobs(schema):
+    assert set(schema["paths"]) == {
+        "/api/predict",
+        "/api/health",
+        "/api/model",
+        "/api/jobs",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/result",
+    }
     assert set(schema["paths"]["/api/predict"]) == {"post"}
     assert "POST /predict" in schema["paths"]["/api/predict"]["post"]["description"]
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.conftest import PASSWORD, require
 
+# A real job worker for the pages that start jobs (the retrain button).
+from tests.jobs.conftest import redis_broker, worker_for  # noqa: F401
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

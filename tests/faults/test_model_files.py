@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sentiment.ml.artifacts import MODEL_FILE, VECTORIZER_FILE
+from sentiment.models import ModelVersion
 from sentiment.services import versions
 from sentiment.services.registry import registry
 from tests.conftest import install_version
@@ -93,4 +94,4 @@ def test_a_damaged_version_cannot_be_activated(trained_artifacts, isolated_model
     with pytest.raises(versions.VersionError, match="does not match the recorded"):
         versions.activate(other.pk)
 
-    assert versions.active_version() == good
+    assert ModelVersion.objects.active() == good

@@ -8,7 +8,7 @@ from django.db import transaction
 from sentiment.ml import sampling
 from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
-from sentiment.services import scoring
+from sentiment.services import scoring, versions
 
 
 def tweet(text: str, label: str = "") -> Tweet:
@@ -28,7 +28,7 @@ def test_every_unlabelled_tweet_gets_the_models_score_across_chunks(
 ):
     unlabelled, labelled = tweets
     monkeypatch.setattr(scoring, "CHUNK", 5)  # 23 tweets: four full chunks and a partial one
-    predictor = scoring.load_predictor(active_model)
+    predictor = versions.load_predictor(active_model)
 
     scored = scoring.refresh_predictions(active_model, predictor)
 

@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from sentiment.services.scoring import refresh_predictions
-from sentiment.services.versions import VersionError, activate
+from sentiment.models import Job
+from sentiment.services import jobs
+from sentiment.services.versions import VersionError
 
 
 class Command(BaseCommand):
     help = (
         "Make model version N the one every server answers with (a rollback, or serving a "
-        "version the quality gate rejected). Its files are verified first."
+        "version the quality gate rejected), then rescore the unlabelled tweets. Its files are "
+        "verified first. Runs here, as a job recorded in the admin, under the retrain lock."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -17,13 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, version: int, reason: str, **options):
         try:
-            activated = activate(version, reason=reason or "activate_model command")
+            job = jobs.activate_here(version, reason=reason or "activate_model command")
         except VersionError as exc:
             raise CommandError(str(exc)) from None
         except DatabaseError as exc:
             raise CommandError(f"the database is unreachable: {exc}") from None
+        if job.state != Job.State.SUCCEEDED:
+            raise CommandError(job.message)
         self.stdout.write(
-            f"Version {activated.pk} is active; every server switches to it within a few seconds."
+            f"Version {version} is active; every server switches to it within a few seconds."
         )
-        scored = refresh_predictions(activated)
-        self.stdout.write(f"Rescored {scored:,} unlabelled tweets with version {activated.pk}.")
+        self.stdout.write(
+            f"Rescored {job.result['rescored']:,} unlabelled tweets with version {version}."
+        )

@@ -4,9 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from sentiment.services.tweets import ImportRejected, import_tweets
-from sentiment.tweetfiles import TweetFileError
-
-SHOWN_REJECTIONS = 50
+from sentiment.tweetfiles import TweetFileError, format_rejections
 
 
 class Command(BaseCommand):
@@ -49,7 +47,5 @@ class Command(BaseCommand):
         self._show_rejections(report.rejected, self.stdout)
 
     def _show_rejections(self, rejected: list, out) -> None:
-        for rejection in rejected[:SHOWN_REJECTIONS]:
-            out.write(f"  rejected {rejection}")
-        if len(rejected) > SHOWN_REJECTIONS:
-            out.write(f"  … and {len(rejected) - SHOWN_REJECTIONS:,} more rejected rows")
+        for line in format_rejections(rejected):
+            out.write(line)

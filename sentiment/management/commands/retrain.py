@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sentiment.models import TrainingRun
+from sentiment.services.progress import SILENT, PrintProgress
 from sentiment.services.training import RetrainError, retrain
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 force=force,
                 dry_run=dry_run,
                 report=self.stdout.write,
-                progress=(lambda line: self.stderr.write(f"… {line}")) if interactive else None,
+                progress=PrintProgress(self.stderr.write) if interactive else SILENT,
             )
         except RetrainError as exc:
             raise CommandError(f"retrain failed: {exc}") from None
