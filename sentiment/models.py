@@ -242,3 +242,40 @@ class JobLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.host}:{self.pid}"
+
+
+class DriftFigures(models.Model):
+    """Counts that describe a stream of predictions (sentiment/services/drift.py)."""
+
+    tweets = models.PositiveIntegerField(default=0)
+    label_counts = models.JSONField(default=dict, help_text="Predicted label -> tweets.")
+    score_counts = models.JSONField(default=list, help_text="Tweets in each score bin.")
+    known_tokens = models.PositiveBigIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DriftReference(DriftFigures):
+    """A version's predictions on its held-out tweets, recorded when it was trained."""
+
+    version = models.OneToOneField(
+        ModelVersion, on_delete=models.CASCADE, related_name="drift_reference"
+    )
+
+    def __str__(self) -> str:
+        return f"drift reference of version {self.version_id}"
+
+
+class DriftWindow(DriftFigures):
+    """What one server process answered with one version between two flushes."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    ended_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["version", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id}: {self.tweets} tweets to {self.ended_at:%Y-%m-%d %H:%M}"

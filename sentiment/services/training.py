@@ -32,7 +32,7 @@ from sentiment.ml.evaluate import (
 from sentiment.ml.predictor import Predictor
 from sentiment.ml.train import fit_model
 from sentiment.models import ModelVersion, TrainingRun, Tweet
-from sentiment.services import locks, scoring, versions
+from sentiment.services import drift, locks, scoring, versions
 from sentiment.services.locks import LockHeld
 from sentiment.services.tweets import iter_values
 
@@ -171,6 +171,7 @@ def _train(
 
     train_counts = dict(Counter(train_labels))
     version = _save(fit, metrics, train_counts, dict(Counter(eval_labels)), decision)
+    drift.record_reference(version, challenger, eval_texts)
     report(f"Saved version {version.pk} in {versions.version_path(version)}")
     if decision.passed:
         versions.activate(version.pk, user=user, reason=decision.message)
