@@ -198,9 +198,9 @@ API_AUTH = env.choice("API_AUTH", "open", ("open", "token"))
 API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", 60.0)
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["sentiment.api.rendering.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["sentiment.api.rendering.ORJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sentiment.api.rendering.JSONFirstNegotiation",
+    "DEFAULT_RENDERER_CLASSES": ["sentiment.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["sentiment.api.parsers.ORJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sentiment.api.negotiation.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": (
         ["sentiment.api.authentication.CachedTokenAuthentication"] if API_AUTH == "token" else []
     ),

@@ -223,6 +223,12 @@ class LiveCounters:
             figures.known_tokens += known
             figures.tokens += total
 
+    def reset(self) -> None:
+        """Forget what was counted and warned about (tests)."""
+        with self._lock:
+            self._pending.clear()
+            self._warned.clear()
+
     def flush(self) -> list[int]:
         """Write what was counted since the last flush; the versions written."""
         with self._lock:
