@@ -64,7 +64,8 @@ def test_a_stream_in_another_language_and_topic_raises_the_alarm(
         assert drift.live.flush() == [version.pk]
 
     comparison = drift.recent(version.pk)
-    assert comparison is not None and comparison.drifting
+    assert comparison is not None
+    assert comparison.drifting
     assert comparison.psi["unknown_tokens"] > 0.25
     assert comparison.live.unknown_share > comparison.reference.unknown_share
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -96,7 +97,8 @@ def test_a_stream_like_the_training_data_raises_nothing(client, admin_client, se
         drift.live.flush()
 
     comparison = drift.recent(version.pk)
-    assert comparison is not None and comparison.live.tweets == 300
+    assert comparison is not None
+    assert comparison.live.tweets == 300
     assert not comparison.drifting, comparison.describe()
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
     assert value(scrape(client), "socialmetrics_drift_alarm", model_version=str(version.pk)) == 0
