@@ -30,6 +30,7 @@ _REVIEWER_PERMISSIONS = [
     "sentiment.view_modelversion",
     "sentiment.view_trainingrun",
     "sentiment.view_activation",
+    "sentiment.add_shadowrun",  # put a version in shadow, end a shadow run
 ]
 # Every permission of these apps, whatever models they have when the roles are applied. Not
 # the admin app's: nobody may edit or delete the history (LogEntry) through a role.
@@ -51,9 +52,13 @@ def apply_roles(group_model: Any, permission_model: Any) -> dict[str, int]:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An earlier migration applies the roles before later models (and their
+            # permissions) exist; the migration that adds a model applies them again.
+            if found is not None:
+                wanted.append(found)
         group, _ = group_model.objects.get_or_create(name=name)
         group.permissions.set(wanted)
         counts[name] = len(wanted)

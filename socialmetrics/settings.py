@@ -249,6 +249,14 @@ DRIFT_WINDOW_MINUTES = env.float("DRIFT_WINDOW_MINUTES", 60.0, minimum=1.0)
 DRIFT_PSI_THRESHOLD = env.float("DRIFT_PSI_THRESHOLD", 0.25)
 DRIFT_MIN_TWEETS = env.int("DRIFT_MIN_TWEETS", 200, minimum=1)
 
+# Shadow scoring (sentiment/services/shadow.py): the share of predict requests a version in
+# shadow also scores (a reviewer may choose another when starting it), the requests each
+# server process may hold waiting for it (more are left out, never waited for), and how often
+# each process looks for a new shadow run and writes its counts (0: never, e.g. in tests).
+SHADOW_SAMPLE_RATE = env.float("SHADOW_SAMPLE_RATE", 0.1)
+SHADOW_QUEUE_SIZE = env.int("SHADOW_QUEUE_SIZE", 64, minimum=1)
+SHADOW_POLL_SECONDS = env.float("SHADOW_POLL_SECONDS", 5.0)
+
 # --- Cache (the rate limits' counters) ------------------------------------------------------
 
 # Shared by every server process, so that a limit holds whatever worker answers. Redis when

@@ -28,6 +28,7 @@ def page(request: HttpRequest) -> HttpResponse:
         annotators=annotators,
         days=dashboard.DAYS,
         drift=drift,
+        shadow_runs=dashboard.shadow_runs(),
         drift_svg=mark_safe(drift.svg) if drift and drift.svg else None,  # noqa: S308
     )
     return TemplateResponse(request, "admin/sentiment/modelversion/dashboard.html", context)

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from sentiment import charts
-from sentiment.models import Annotation, Label, ModelVersion, Review, Tweet
+from sentiment.models import Annotation, Label, ModelVersion, Review, ShadowRun, Tweet
 from sentiment.services import drift
 
 DAYS = 30
@@ -129,3 +129,11 @@ def drift_of_serving_version() -> Drift | None:
         }
         svg = charts.drift_over_time([p.hour for p in points], series, settings.DRIFT_PSI_THRESHOLD)
     return Drift(version, svg, drift.recent(version))
+
+
+SHADOW_RUNS_SHOWN = 3
+
+
+def shadow_runs() -> list[ShadowRun]:
+    """The running shadow run first, then the last ended ones."""
+    return list(ShadowRun.objects.select_related("version")[:SHADOW_RUNS_SHOWN])

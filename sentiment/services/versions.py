@@ -57,5 +57,10 @@ def activate(version_id: int, *, user: object | None = None, reason: str = "") -
             activated_by=user if getattr(user, "pk", None) else None,
             reason=reason,
         )
+        # A version in shadow stops being compared with itself once it serves. (Imported here:
+        # shadow loads files through this module.)
+        from sentiment.services import shadow
+
+        shadow.end_on_activation(version)
     version.is_active = True
     return version
