@@ -7,6 +7,7 @@ GUNICORN_TIMEOUT (seconds, default 60), PROMETHEUS_MULTIPROC_DIR (default: a fre
 folder).
 """
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -72,6 +73,34 @@ def post_worker_init(worker):
         registry.warm_up()
     except Exception:  # a worker without a model still answers 503 and retries later
         worker.log.exception("could not load the model at start")
+    _freeze_model(registry.peek())
+
+
+# The loaded model is millions of long-lived Python objects (the vectorizer's vocabulary
+# above all). Each full garbage collection walks all of them, and a request's allocations
+# trigger one every few hundred requests: a pause of tens of milliseconds that was most of the
+# single-tweet p99 (docs/benchmarks.md, bench/tail_latency.py). gc.freeze() moves every object
+# alive now out of the collector's reach; they are still freed by reference counting when the
+# model is replaced. Done once the model is loaded, and again after a hot reload.
+_frozen_model: list[object] = [None]
+
+
+def _freeze_model(serving: object, *, collect: bool = True) -> None:
+    if serving is not None and serving is not _frozen_model[0]:
+        if collect:  # at start only: a full collection after a reload would delay a request
+            gc.collect()
+        gc.freeze()
+        _frozen_model[0] = serving
+
+
+def post_request(worker, req, environ, resp):
+    # After the answer is sent: a model swapped in by the reload thread gets frozen here, by
+    # the worker itself, between two requests.
+    from sentiment.services.registry import registry
+
+    serving = registry.peek()
+    if serving is not _frozen_model[0]:
+        _freeze_model(serving, collect=False)
 
 
 def on_starting(server):

@@ -26,6 +26,7 @@ import math
 import os
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from sentiment.models import DriftReference, DriftWindow, ModelVersion
 log = logging.getLogger(__name__)
 
 SCORE_EDGES = np.linspace(-1.0, 1.0, 11)
+_INNER_EDGES = SCORE_EDGES[1:-1].tolist()
 # A share of zero would make PSI infinite: empty bins count as this share.
 _FLOOR = 1e-4
 MEASURES = ("labels", "scores", "unknown_tokens")
@@ -61,7 +63,11 @@ class Figures:
         self.tweets += len(scores)
         for label in labels:
             self.labels[label] = self.labels.get(label, 0) + 1
-        self.scores += np.histogram(np.clip(scores, -1.0, 1.0), SCORE_EDGES)[0]
+        # bisect rather than np.histogram: several times faster for the one-tweet batches
+        # most requests are; same bins ([a, b), the last one closed).
+        bins = self.scores
+        for score in scores:
+            bins[bisect_right(_INNER_EDGES, score)] += 1
 
     def merge(self, other: Figures) -> None:
         self.tweets += other.tweets

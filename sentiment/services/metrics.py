@@ -13,6 +13,7 @@ sentiment labels and training outcomes, never a tweet, a user or an address.
 
 from __future__ import annotations
 
+import collections
 import os
 from collections.abc import Iterator, Sequence
 
@@ -84,8 +85,7 @@ def record_predictions(version: int, labels: Sequence[str], scores: Sequence[flo
         return
     name = str(version)
     TWEETS.labels(name).inc(len(scores))
-    values, counts = np.unique(np.asarray(labels), return_counts=True)
-    for label, count in zip(values.tolist(), counts.tolist(), strict=True):
+    for label, count in collections.Counter(labels).items():
         LABELS.labels(name, label).inc(count)
     observe = SCORES.labels(name).observe
     for score in scores:
