@@ -67,3 +67,18 @@ def apply_roles(group_model: Any, permission_model: Any) -> dict[str, int]:
     admins.permissions.set(everything)
     counts[ADMINS] = everything.count()
     return counts
+
+
+def apply_roles_in_migration(apps: Any) -> None:
+    """`apply_roles` from a data migration, with the historical models.
+
+    Permissions are normally created after `migrate` finishes: they are created first, so that
+    a model added by the same migration run has its permissions to give.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -3,20 +3,14 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from sentiment.roles import apply_roles
+from sentiment.roles import apply_roles_in_migration
 
 
 def reviewers_may_shadow(apps, schema_editor):
-    # The new model's permissions exist only after `migrate` ends: create them now, then give
-    # the reviewers theirs (sentiment/roles.py).
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    # The reviewers get add_shadowrun (sentiment/roles.py).
+    apply_roles_in_migration(apps)
 
 
 class Migration(migrations.Migration):
