@@ -60,6 +60,7 @@ bench-active-learning: $(VENV)/.dev  ## Queue order vs random labelling -> docs/
 bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, with wrk; profile -> docs/benchmarks.md
 	$(PY) bench/serving.py
 	$(PY) bench/profile_request.py
+	$(PY) bench/tail_latency.py
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py

@@ -22,7 +22,7 @@ from sentiment.admin_views import jobs as job_views
 from sentiment.ml.data import text_hash
 from sentiment.models import Activation, Annotation, Job, Label, ModelVersion, TrainingRun, Tweet
 from sentiment.paginators import LargeTablePaginator
-from sentiment.services import annotation, jobs, versions
+from sentiment.services import annotation, jobs, shadow, versions
 
 
 class LabeledFilter(admin.SimpleListFilter):
@@ -315,7 +315,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "vectorizer_sha256",
     ]
     readonly_fields = fields
-    actions = ["activate_selected"]
+    actions = ["activate_selected", "shadow_selected", "end_shadow"]
 
     @admin.display(boolean=True, description="active")
     def active(self, version: ModelVersion) -> bool:
@@ -367,12 +367,39 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         extra = {"can_retrain": request.user.has_perm("sentiment.start_retrain")}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
+    @admin.action(description="Put the selected version in shadow (scores live traffic aside)")
+    def shadow_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version.", messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            run = shadow.start(version.pk, user=request.user)
+        except shadow.ShadowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Version {version.pk} is in shadow: {run.sample_rate:.0%} of predict requests are "
+            "scored by it too. The dashboard compares it with the serving version.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="End the shadow run")
+    def end_shadow(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ended = shadow.stop(reason=f"ended by {request.user.get_username()}")
+        message = "The shadow run has ended." if ended else "No version was in shadow."
+        self.message_user(request, message, messages.SUCCESS if ended else messages.WARNING)
+
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
         if not request.user.is_superuser and not request.user.has_perm(
             "sentiment.activate_modelversion"
         ):
             actions.pop("activate_selected", None)
+        if not request.user.has_perm("sentiment.add_shadowrun"):
+            actions.pop("shadow_selected", None)
+            actions.pop("end_shadow", None)
         return actions
 
     def get_urls(self):

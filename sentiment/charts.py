@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import cycle
 from typing import Any
 
@@ -69,5 +69,23 @@ def annotations_per_day(days: Sequence[date], per_person: dict[str, Sequence[int
     ax.grid(alpha=0.3, axis="y")
     if per_person:
         ax.legend(loc="upper left", frameon=False, fontsize=8)
+    fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def drift_over_time(
+    hours: Sequence[datetime], series: dict[str, Sequence[float]], threshold: float
+) -> str:
+    """One line per drift measure (PSI against the training-time figures), hour by hour."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 2.8))
+    for (name, values), colour in zip(series.items(), cycle(COLOURS)):
+        ax.plot(hours, values, marker="o", markersize=3, label=name, color=colour)
+    ax.axhline(threshold, color="#c0504d", linestyle="--", linewidth=1)
+    ax.annotate("alarm", (hours[0], threshold), va="bottom", color="#c0504d")
+    ax.set_ylabel("PSI")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     fig.autofmt_xdate()
     return _svg(fig)

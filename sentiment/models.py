@@ -305,3 +305,79 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+
+class DriftFigures(models.Model):
+    """Counts that describe a stream of predictions (sentiment/services/drift.py)."""
+
+    tweets = models.PositiveIntegerField(default=0)
+    label_counts = models.JSONField(default=dict, help_text="Predicted label -> tweets.")
+    score_counts = models.JSONField(default=list, help_text="Tweets in each score bin.")
+    known_tokens = models.PositiveBigIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DriftReference(DriftFigures):
+    """A version's predictions on its held-out tweets, recorded when it was trained."""
+
+    version = models.OneToOneField(
+        ModelVersion, on_delete=models.CASCADE, related_name="drift_reference"
+    )
+
+    def __str__(self) -> str:
+        return f"drift reference of version {self.version_id}"
+
+
+class DriftWindow(DriftFigures):
+    """What one server process answered with one version between two flushes."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    ended_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["version", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id}: {self.tweets} tweets to {self.ended_at:%Y-%m-%d %H:%M}"
+
+
+class ShadowRun(models.Model):
+    """A trained version scoring a sample of live requests beside the serving one."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="shadow_runs")
+    sample_rate = models.FloatField(help_text="Share of predict requests also scored.")
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True, default="")
+    compared = models.PositiveIntegerField(default=0, help_text="Tweets scored by both.")
+    agreements = models.PositiveIntegerField(default=0, help_text="Tweets given the same label.")
+    score_diff_sum = models.FloatField(default=0.0, help_text="Sum of |shadow - serving| scores.")
+    flips = models.JSONField(default=dict, help_text='"serving→shadow" label pair -> tweets.')
+    examples = models.JSONField(default=dict, help_text="A few tweets of each flip.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"version {self.version_id} in shadow from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def agreement(self) -> float | None:
+        return self.agreements / self.compared if self.compared else None
+
+    @property
+    def mean_score_difference(self) -> float | None:
+        return self.score_diff_sum / self.compared if self.compared else None
+
+    def flips_with_examples(self) -> list[tuple[str, int, list[str]]]:
+        """(serving→shadow, tweets, a few texts), most frequent flip first."""
+        return [
+            (flip, n, [e["text"] for e in self.examples.get(flip, [])])
+            for flip, n in sorted(self.flips.items(), key=lambda item: -item[1])
+        ]

@@ -34,6 +34,7 @@ _REVIEWER_PERMISSIONS = [
     "sentiment.start_retrain",
     "sentiment.add_job",
     "sentiment.view_job",
+    "sentiment.add_shadowrun",  # put a version in shadow, end a shadow run
 ]
 # Every permission of these apps, whatever models they have when the roles are applied. Not
 # the admin app's: nobody may edit or delete the history (LogEntry) through a role.
@@ -74,3 +75,20 @@ def apply_roles(
     admins.permissions.set(everything)
     counts[ADMINS] = everything.count()
     return counts
+
+
+def apply_roles_in_migration(apps: Any) -> None:
+    """`apply_roles` from a data migration, with the historical models.
+
+    Permissions are normally created after `migrate` finishes: they are created first, so that
+    a model added by the same migration run has its permissions to give.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    apply_roles(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), skip_missing=True
+    )

@@ -7,6 +7,7 @@ variables still sees the same configuration. Bad values fail loudly with the var
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -90,6 +91,18 @@ class Env:
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def networks(self, name: str, default: list[str]) -> tuple[str, ...]:
+        """Comma-separated IP addresses or networks (`10.0.0.0/8`), each checked."""
+        entries = self.list(name, default)
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: {entry!r} is not an IP address or network like 10.0.0.0/8"
+                ) from None
+        return tuple(entries)
 
     def path(self, name: str, default: Path, *, base: Path) -> Path:
         """A path setting; relative values are taken from the project root, not the cwd."""

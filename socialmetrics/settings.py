@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sentiment.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,15 +102,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# The scoring routes need none of the site's session, CSRF, auth or messages middleware (DRF
-# authenticates API tokens itself): socialmetrics/wsgi.py serves the paths matching
-# API_FAST_PATHS through this chain only. CommonMiddleware stays: it checks the Host header
-# against ALLOWED_HOSTS.
+# The lean chain. Under gunicorn, socialmetrics/wsgi.py answers the paths matching
+# API_FAST_PATHS with a second Django handler built with API_MIDDLEWARE instead of MIDDLEWARE
+# (the test client and runserver use MIDDLEWARE for every path). These routes need none of the
+# site's sessions, CSRF, auth or messages middleware: DRF authenticates API tokens itself and
+# /metrics checks its caller itself. Those four cost about a quarter of Django's time for a
+# one-tweet request (docs/benchmarks.md). CommonMiddleware stays: it checks the Host header
+# against ALLOWED_HOSTS; the metrics middleware stays first in both chains, to time them whole.
 API_MIDDLEWARE = [
+    "sentiment.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
-API_FAST_PATHS = r"/(api/)?predict/?|/api/health|/api/model"
+API_FAST_PATHS = r"/(api/)?predict/?|/api/health|/api/model|/metrics"
 
 ROOT_URLCONF = "socialmetrics.urls"
 WSGI_APPLICATION = "socialmetrics.wsgi.application"
@@ -193,9 +198,9 @@ API_AUTH = env.choice("API_AUTH", "open", ("open", "token"))
 API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", 60.0)
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["sentiment.api.rendering.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["sentiment.api.rendering.ORJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sentiment.api.rendering.JSONFirstNegotiation",
+    "DEFAULT_RENDERER_CLASSES": ["sentiment.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["sentiment.api.parsers.ORJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "sentiment.api.negotiation.JSONFirstNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": (
         ["sentiment.api.authentication.CachedTokenAuthentication"] if API_AUTH == "token" else []
     ),
@@ -226,6 +231,31 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=102
 API_MAX_BATCH_CHARS = env.int(
     "API_MAX_BATCH_CHARS", API_MAX_TWEETS * API_MAX_TWEET_CHARS, minimum=1
 )
+
+# --- Metrics (Prometheus, at /metrics) ----------------------------------------------------
+
+# Who may read /metrics: clients connecting from these addresses or networks, not through a
+# proxy (a request with X-Forwarded-For or Forwarded is refused), or any client sending
+# `Authorization: Bearer <METRICS_TOKEN>` when it is set. Empty list and no token: nobody.
+METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+
+# Drift of incoming tweets (sentiment/services/drift.py). Each server process writes what it
+# counted every DRIFT_FLUSH_SECONDS (0: never, e.g. in tests); the live figures of the last
+# DRIFT_WINDOW_MINUTES are compared with the version's held-out tweets, and a population
+# stability index over DRIFT_PSI_THRESHOLD on at least DRIFT_MIN_TWEETS tweets is a drift.
+DRIFT_FLUSH_SECONDS = env.float("DRIFT_FLUSH_SECONDS", 60.0)
+DRIFT_WINDOW_MINUTES = env.float("DRIFT_WINDOW_MINUTES", 60.0, minimum=1.0)
+DRIFT_PSI_THRESHOLD = env.float("DRIFT_PSI_THRESHOLD", 0.25)
+DRIFT_MIN_TWEETS = env.int("DRIFT_MIN_TWEETS", 200, minimum=1)
+
+# Shadow scoring (sentiment/services/shadow.py): the share of predict requests a version in
+# shadow also scores (a reviewer may choose another when starting it), the requests each
+# server process may hold waiting for it (more are left out, never waited for), and how often
+# each process looks for a new shadow run and writes its counts (0: never, e.g. in tests).
+SHADOW_SAMPLE_RATE = env.float("SHADOW_SAMPLE_RATE", 0.1)
+SHADOW_QUEUE_SIZE = env.int("SHADOW_QUEUE_SIZE", 64, minimum=1)
+SHADOW_POLL_SECONDS = env.float("SHADOW_POLL_SECONDS", 5.0)
 
 # --- Cache (the rate limits' counters) ------------------------------------------------------
 

@@ -16,6 +16,7 @@ def page(request: HttpRequest) -> HttpResponse:
     progress_svg, annotators = dashboard.progress()
     distribution = dashboard.label_distribution()
     biggest = max(distribution.values(), default=0) or 1
+    drift = dashboard.drift_of_serving_version()
     context = admin_context(
         request,
         "Model dashboard",
@@ -26,5 +27,8 @@ def page(request: HttpRequest) -> HttpResponse:
         distribution=[(name, n, round(100 * n / biggest, 1)) for name, n in distribution.items()],
         annotators=annotators,
         days=dashboard.DAYS,
+        drift=drift,
+        shadow_runs=dashboard.shadow_runs(),
+        drift_svg=mark_safe(drift.svg) if drift and drift.svg else None,  # noqa: S308
     )
     return TemplateResponse(request, "admin/sentiment/modelversion/dashboard.html", context)

@@ -19,6 +19,8 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from sentiment.api.limits import Limits
+
 log = logging.getLogger("sentiment.api")
 
 
@@ -34,11 +36,8 @@ class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "body_too_large"
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the request body is larger than {limit:,} bytes (API_MAX_BODY_BYTES); "
-            "send fewer tweets per request"
-        )
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits.body_too_large())
 
 
 class LengthRequired(APIException):

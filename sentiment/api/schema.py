@@ -1,8 +1,8 @@
 """The API's OpenAPI description (drf-spectacular), served at /api/schema/ and /api/docs/.
 
 The serializers here only describe the requests and answers; the views check requests with
-`validation.py`, one fast pass over a big batch. Limits come from the settings, so that the
-schema states the ones the server enforces.
+`validation.py`, one fast pass over a big batch. Limits come from `limits.py`, as the server's
+checks do, so that the schema states the ones the server enforces.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from sentiment.api.limits import current as current_limits
 from sentiment.models import Label
+
+LIMITS = current_limits()
 
 SCORE = {
     "type": "number",
@@ -38,15 +41,10 @@ class ErrorSerializer(serializers.Serializer):
 class PredictRequestSerializer(serializers.Serializer):
     tweets = serializers.ListField(
         child=serializers.CharField(
-            allow_blank=True, trim_whitespace=False, max_length=settings.API_MAX_TWEET_CHARS
+            allow_blank=True, trim_whitespace=False, max_length=LIMITS.tweet_chars
         ),
-        max_length=settings.API_MAX_TWEETS,
-        help_text=(
-            f"At most {settings.API_MAX_TWEETS:,} tweets (API_MAX_TWEETS) of at most "
-            f"{settings.API_MAX_TWEET_CHARS:,} characters each (API_MAX_TWEET_CHARS) and "
-            f"{settings.API_MAX_BATCH_CHARS:,} in all (API_MAX_BATCH_CHARS); the whole body "
-            f"at most {settings.API_MAX_BODY_BYTES:,} bytes (API_MAX_BODY_BYTES)."
-        ),
+        max_length=LIMITS.tweets,
+        help_text=LIMITS.summary(),
     )
     detail = serializers.BooleanField(
         required=False,
@@ -185,8 +183,7 @@ predict = extend_schema(
         413: _error(
             "The body is larger than API_MAX_BODY_BYTES.",
             "body_too_large",
-            "the request body is larger than 16,777,216 bytes (API_MAX_BODY_BYTES); send "
-            "fewer tweets per request",
+            LIMITS.body_too_large(),
         ),
         415: _error(
             "The body is not JSON (Content-Type), or is compressed (Content-Encoding).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sentiment.api.errors import BadRequest
+from sentiment.api.limits import Limits
 
 EXAMPLE = '{"tweets": ["first tweet", "second tweet"]}'
 
@@ -33,9 +34,8 @@ def json_type(value: object) -> str:
     return "object"
 
 
-def parse_predict_request(
-    data: object, *, max_tweets: int, max_chars: int, max_total_chars: int | None = None
-) -> PredictRequest:
+def parse_predict_request(data: object, limits: Limits) -> PredictRequest:
+    max_tweets, max_chars, max_total_chars = limits.tweets, limits.tweet_chars, limits.batch_chars
     if not isinstance(data, dict):
         raise BadRequest(
             f"the body must be a JSON object like {EXAMPLE}, not a JSON {json_type(data)}",
@@ -67,7 +67,7 @@ def parse_predict_request(
             f"{max_chars:,} (API_MAX_TWEET_CHARS)",
             "tweet_too_long",
         )
-    if max_total_chars is not None and tweets:
+    if tweets:
         total = sum(map(len, tweets))
         if total > max_total_chars:
             # Scoring time grows with the characters: about 2.3 s per million on one core.

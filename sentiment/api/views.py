@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from sentiment.api import schema, throttling
+from sentiment.api import limits, schema, throttling
 from sentiment.api.errors import BadRequest, LengthRequired, ServiceUnavailable
 from sentiment.api.validation import EXAMPLE, parse_predict_request
 from sentiment.models import ModelVersion
@@ -44,12 +44,7 @@ class PredictViewSet(viewsets.ViewSet):
             if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
                 raise LengthRequired()
             raise BadRequest(f"the request body is empty; send {EXAMPLE}", "empty_body")
-        body = parse_predict_request(
-            request.data,
-            max_tweets=settings.API_MAX_TWEETS,
-            max_chars=settings.API_MAX_TWEET_CHARS,
-            max_total_chars=settings.API_MAX_BATCH_CHARS,
-        )
+        body = parse_predict_request(request.data, limits.current())
         try:
             if body.detail:
                 version, results = prediction.predict_detail(body.tweets)

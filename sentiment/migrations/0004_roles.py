@@ -1,20 +1,12 @@
 """The annotators, reviewers and admins groups (sentiment/roles.py)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from sentiment.roles import ADMINS, ROLES, apply_roles
+from sentiment.roles import ADMINS, ROLES, apply_roles_in_migration
 
 
 def forwards(apps, schema_editor):
-    # Permissions are normally created after `migrate` finishes: create them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    apply_roles(
-        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), skip_missing=True
-    )
+    apply_roles_in_migration(apps)
 
 
 def backwards(apps, schema_editor):

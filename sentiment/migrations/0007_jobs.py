@@ -9,22 +9,15 @@ from django.db import migrations, models
 
 def _roles_forwards(apps, schema_editor):
     # The new permissions (start_retrain, add_job, view_job) join the reviewers' and admins'.
-    from django.contrib.auth.management import create_permissions
+    from sentiment.roles import apply_roles_in_migration
 
-    from sentiment.roles import apply_roles
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
-
+    apply_roles_in_migration(apps)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sentiment', '0005_source_index'),
+        ('sentiment', '0006_queue_priority'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from sentiment import charts
-from sentiment.models import Annotation, Label, ModelVersion, Review, Tweet
+from sentiment.models import Annotation, Label, ModelVersion, Review, ShadowRun, Tweet
+from sentiment.services import drift
 
 DAYS = 30
 VERSIONS_WITH_MATRIX = 8
@@ -104,3 +106,34 @@ def progress(today: date | None = None) -> tuple[str, list[Annotator]]:
         if 0 <= index < DAYS:
             series[index] += n
     return charts.annotations_per_day(days, per_person), annotators
+
+
+@dataclass
+class Drift:
+    version: int
+    svg: str | None
+    latest: drift.Comparison | None
+
+
+def drift_of_serving_version() -> Drift | None:
+    """The active version's drift, hour by hour, and over the last DRIFT_WINDOW_MINUTES."""
+    version = ModelVersion.objects.filter(is_active=True).values_list("pk", flat=True).first()
+    if version is None:
+        return None
+    points = drift.hourly(version)
+    svg = None
+    if points:
+        series = {
+            measure: [p.comparison.psi.get(measure, 0.0) for p in points]
+            for measure in drift.MEASURES
+        }
+        svg = charts.drift_over_time([p.hour for p in points], series, settings.DRIFT_PSI_THRESHOLD)
+    return Drift(version, svg, drift.recent(version))
+
+
+SHADOW_RUNS_SHOWN = 3
+
+
+def shadow_runs() -> list[ShadowRun]:
+    """The running shadow run first, then the last ended ones."""
+    return list(ShadowRun.objects.select_related("version")[:SHADOW_RUNS_SHOWN])

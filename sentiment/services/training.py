@@ -34,7 +34,7 @@ from sentiment.ml.evaluate import (
 from sentiment.ml.predictor import Predictor
 from sentiment.ml.train import FitResult, fit_model
 from sentiment.models import ModelVersion, TrainingRun, Tweet
-from sentiment.services import locks, versions
+from sentiment.services import drift, locks, versions
 from sentiment.services.locks import LockHeld
 from sentiment.services.progress import SILENT, Progress
 from sentiment.services.tweets import iter_values
@@ -156,9 +156,7 @@ def _train(
         run.save(update_fields=["label_counts", "train_size", "eval_size"])
 
     progress.stage("features", f"{len(train_texts):,} training tweets")
-    fit = fit_model(
-        train_texts, train_labels, progress=lambda line: _fit_progress(progress, line)
-    )
+    fit = fit_model(train_texts, train_labels, progress=lambda line: _fit_progress(progress, line))
     report(f"Trained in {fit.seconds:.1f}s: C={fit.C:g}, {fit.n_features:,} features")
 
     progress.stage("evaluation", f"{len(eval_texts):,} held-out tweets")
@@ -181,6 +179,7 @@ def _train(
     progress.stage("saving")
     train_counts = dict(Counter(train_labels))
     version = _save(fit, metrics, train_counts, dict(Counter(eval_labels)), decision)
+    drift.record_reference(version, challenger, eval_texts)
     report(f"Saved version {version.pk} in {versions.version_path(version)}")
     if decision.passed:
         _, scored = versions.activate_and_rescore(

@@ -74,6 +74,11 @@ def activate(
             activated_by=user if getattr(user, "pk", None) else None,
             reason=reason,
         )
+        # A version in shadow stops being compared with itself once it serves. (Imported here:
+        # shadow loads files through this module.)
+        from sentiment.services import shadow
+
+        shadow.end_on_activation(version)
     version.is_active = True
     return version
 

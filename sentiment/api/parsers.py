@@ -1,6 +1,7 @@
-"""JSON in and out with orjson: several times faster than the standard library on big batches.
+"""The request body parser: JSON with orjson, several times faster than the standard library on
+big batches, behind checks that bound what a body can cost.
 
-The parser refuses, before parsing: a body over API_MAX_BODY_BYTES (by its declared length,
+It refuses, before parsing: a body over API_MAX_BODY_BYTES (by its declared length,
 then by what is read), a compressed body, and a large body holding far more JSON values than a
 predict request can use. Parsing creates one Python object per value, about 30 bytes of memory
 for each byte of input in the worst case (`[[],[],...]`): 16 MB of it took 470 MB and 2 s. The
@@ -13,12 +14,10 @@ import re
 from typing import Any
 
 import orjson
-from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
 
+from sentiment.api import limits
 from sentiment.api.errors import BadRequest, PayloadTooLarge, UnsupportedContentEncoding
 
 # Bodies up to this size are parsed without counting: at most a few MB of objects.
@@ -35,7 +34,8 @@ class ORJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None):
-        limit = settings.API_MAX_BODY_BYTES
+        current = limits.current()
+        limit = current.body_bytes
         request = (parser_context or {}).get("request")
         meta = request.META if request is not None else {}
         encoding = meta.get("HTTP_CONTENT_ENCODING", "").strip()
@@ -44,26 +44,27 @@ class ORJSONParser(BaseParser):
             raise UnsupportedContentEncoding(encoding)
         declared = meta.get("CONTENT_LENGTH")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(limit)
+            raise PayloadTooLarge(current)
         # Read one byte past the limit to tell "exactly the limit" from "too large".
         body = stream.read(limit + 1)
         if len(body) > limit:
-            raise PayloadTooLarge(limit)
+            raise PayloadTooLarge(current)
         if len(body) > COUNT_VALUES_ABOVE_BYTES:
-            _refuse_too_many_values(body, settings.API_MAX_TWEETS + EXTRA_VALUES)
+            _refuse_too_many_values(body, current.tweets)
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"malformed JSON: {exc}") from None
 
 
-def _refuse_too_many_values(body: bytes, most: int) -> None:
-    """Raise BadRequest if `body` holds more than about `most` JSON values.
+def _refuse_too_many_values(body: bytes, max_tweets: int) -> None:
+    """Raise BadRequest if `body` holds far more JSON values than `max_tweets` tweets need.
 
     Counts the `[`, `{` and `,` outside strings, stopping as soon as there are too many, so
-    that the cost is bounded by `most` whatever the body's size. A first count over the whole
+    that the cost is bounded by the limit whatever the body's size. A first count over the whole
     body (in C) settles the common case, a body with few of these characters even in its text.
     """
+    most = max_tweets + EXTRA_VALUES
     if body.count(b",") + body.count(b"[") + body.count(b"{") <= most:
         return
     structural = 0
@@ -73,39 +74,6 @@ def _refuse_too_many_values(body: bytes, most: int) -> None:
             if structural > most:
                 raise BadRequest(
                     f"the body holds more than {most:,} JSON values; a request carries at "
-                    f"most {settings.API_MAX_TWEETS:,} tweets (API_MAX_TWEETS)",
+                    f"most {max_tweets:,} tweets (API_MAX_TWEETS)",
                     "too_many_values",
                 )
-
-
-class ORJSONRenderer(BaseRenderer):
-    media_type = "application/json"
-    format = "json"
-    charset = None  # JSON is UTF-8 by definition (RFC 8259)
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
-        if data is None:
-            return b""
-        return orjson.dumps(data)
-
-
-class JSONFirstNegotiation(DefaultContentNegotiation):
-    """DRF's content negotiation, short-cut for what API clients send almost always.
-
-    With no Accept header, `*/*` or exactly the first renderer's media type, and no
-    `?format=`, the answer is the first renderer, as DRF's own negotiation would decide,
-    without parsing media types on every request. Anything else goes through DRF's rules
-    (and an unacceptable Accept still gets 406).
-    """
-
-    def select_renderer(
-        self, request: Any, renderers: list[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        accept = request.META.get("HTTP_ACCEPT", "")
-        if (
-            not format_suffix
-            and not request.META.get("QUERY_STRING")
-            and accept in ("", "*/*", renderers[0].media_type)
-        ):
-            return renderers[0], renderers[0].media_type
-        return super().select_renderer(request, renderers, format_suffix)
