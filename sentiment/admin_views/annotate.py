@@ -77,7 +77,7 @@ def label(request: HttpRequest) -> JsonResponse:
         tweets = annotation.annotate([tweet_id], request.user, value)
         if not tweets:
             return _not_found(tweet_id)
-        return {"saved": _saved(tweets[0]), **_answer(request, params)}
+        return {"saved": _saved(request, tweets[0], value), **_answer(request, params)}
 
     return _json(request, handle)
 
@@ -106,7 +106,7 @@ def undo(request: HttpRequest) -> JsonResponse:
             raise BadRequest(f"you have no label on tweet {tweet_id} to undo")
         left, more = queue.left()
         return {
-            "undone": _saved(tweets[0]),
+            "undone": _saved(request, tweets[0]),
             "tweet": queue.cards(tweets)[0],
             "left": left,
             "more": more,
@@ -130,7 +130,11 @@ def _answer(request: HttpRequest, params: QueueRequest) -> dict:
     return {"tweets": queue.cards(tweets), "left": left, "more": more}
 
 
-def _saved(tweet: Tweet) -> dict:
+def _saved(request: HttpRequest, tweet: Tweet, label: str | None = None) -> dict:
+    """What was saved. An annotator is told only their own label: the agreed label, a tie or
+    a majority would tell them, over a label, an undo and another label, what others said."""
+    if not annotation.can_settle(request.user):
+        return {"tweet": tweet.pk} if label is None else {"tweet": tweet.pk, "label": label}
     return {
         "tweet": tweet.pk,
         "label": tweet.label,

@@ -111,8 +111,33 @@ def test_the_tweet_form_says_nothing_of_the_agreed_label_to_an_annotator(team, t
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Your label is recorded" in page
+    assert "Your label “positive” is recorded" in page
     assert "disagree" not in page
     assert "The tweet's label is" not in page
     # The form shows bob his own label, not the tweet's (none: a tie).
     assert 'value="positive" selected' in client.get(change_url(tweet)).content.decode()
+
+
+def test_the_tweet_list_shows_an_annotator_their_own_labels_only(team, reviewer):
+    ann, bob = team
+    decided, mine = make_tweets(["Ann a tranché celui-ci", "Bob a choisi celui-là"])
+    annotation.annotate([decided.pk], ann, "negative")  # agreed: negative (one wanted)
+    annotation.annotate([mine.pk], bob, "positive")
+    client = logged_in(bob)
+
+    response = client.get(reverse("admin:sentiment_tweet_changelist"))
+
+    shown = {t.pk: t.label for t in response.context["cl"].result_list}
+    assert shown == {decided.pk: "", mine.pk: "positive"}
+    assert 'value="negative" selected' not in response.content.decode()
+    # Neither filtering nor sorting by the agreed label.
+    filtered = client.get(reverse("admin:sentiment_tweet_changelist"), {"label": "negative"})
+    assert filtered.status_code == 400  # a lookup the admin does not allow them
+    by_review = client.get(reverse("admin:sentiment_tweet_changelist"), {"review": "tie"})
+    assert by_review.status_code == 400
+    # The reviewer still sees the agreed labels.
+    reviewer_list = logged_in(reviewer).get(reverse("admin:sentiment_tweet_changelist"))
+    assert {t.pk: t.label for t in reviewer_list.context["cl"].result_list} == {
+        decided.pk: "negative",
+        mine.pk: "positive",
+    }
