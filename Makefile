@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test lint format bench bench-accuracy bench-training bench-active-learning bench-serving \
-	bench-scale load-test system-deps clean
+	bench-scale bench-learning-curve load-test system-deps clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -57,6 +57,9 @@ bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, wi
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py
+
+bench-learning-curve: $(VENV)/.dev  ## Macro recall, fit time and memory vs training size -> docs/scaling.md
+	nice -n 5 $(PY) bench/learning_curve.py
 
 load-test: $(VENV)/.dev  ## 65 s of load through a retrain, on MariaDB at 127.0.0.1; results in docs/
 	$(PY) bench/load_test.py
