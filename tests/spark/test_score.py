@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -130,9 +131,7 @@ def test_an_executor_refuses_files_that_do_not_match_their_checksums(
     df = spark.createDataFrame([("fine day",)], "text string")
 
     with pytest.raises(PythonException, match="does not match the recorded"):
-        score_dataframe(
-            df, model.__class__(**{**model.manifest(), "path": str(tampered)})
-        ).collect()
+        score_dataframe(df, replace(model, path=str(tampered))).collect()
 
 
 def test_the_command_reads_csv_and_writes_json_with_the_api_scores(
@@ -164,7 +163,7 @@ def test_the_command_reads_csv_and_writes_json_with_the_api_scores(
         env=subprocess_env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
 
     assert done.returncode == 0, done.stderr
