@@ -18,7 +18,8 @@ match), keeps the predictor for its next tasks, and scores whole Arrow batches t
 Output: the input's columns plus ``score`` (P(positive) - P(negative), 4 decimals, as
 /api/predict), ``label``, ``p_negative``, ``p_neutral``, ``p_positive`` (4 decimals, as the
 API's detail) and ``model_version``; columns of those names already in the input are
-replaced (re-scoring a scored dataset with a newer version). A null text gets null results.
+replaced (re-scoring a scored dataset with a newer version). A null text (in CSV, an empty
+field) gets null results.
 """
 
 from __future__ import annotations
