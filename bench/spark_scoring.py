@@ -97,6 +97,11 @@ def on_spark(folder: Path, model, cores: int, count: int) -> dict:
     from sentiment.spark.score import local_session, score_dataframe
 
     spark = local_session(f"local[{cores}]", f"bench-local-{cores}")
+    # One partition per file: Spark would otherwise pack small files into one split per core,
+    # and a straggling task would leave a core idle at the end.
+    split = max(sum(f.stat().st_size for f in folder.glob("*.parquet")) // FILES, 1 << 16)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
+    spark.conf.set("spark.sql.files.openCostInBytes", str(split))
     try:
         df = spark.read.parquet(str(folder))
         partitions = df.rdd.getNumPartitions()
