@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 
@@ -30,6 +31,8 @@ def spark():
     session = local_session("local[2]", "socialmetrics-tests")
     yield session
     session.stop()
+    # py4j logs its connections closing at interpreter exit, after pytest closed its streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
