@@ -182,7 +182,10 @@ def main() -> None:
         print(f"{options.data_dir} is absent or incomplete: the learning curve needs it. Skipped.")
         return
 
-    points = []
+    # Points of earlier runs are kept unless measured again, so that a long curve can be
+    # completed set by set.
+    previous = WORK / "results.json"
+    points = json.loads(previous.read_text()) if previous.is_file() else []
     for name in options.sets:
         sizes = sorted(options.sizes)
         if name != "synthetic":
@@ -190,7 +193,10 @@ def main() -> None:
             # The sizes the set allows, and all of its training side.
             sizes = [s for s in sizes if s < available] + [available]
         for size in sizes:
-            points.append(run_point(name, size, options.data_dir))
+            point = run_point(name, size, options.data_dir)
+            points = [p for p in points if (p["set"], p["size"]) != (name, point["size"])]
+            points.append(point)
+            points.sort(key=lambda p: (p["set"] != "synthetic", p["set"], p["size"]))
             write(points)  # after every point: a long run stopped midway keeps what it measured
 
 
