@@ -49,7 +49,6 @@ REAL = {
 }
 HOST_MIB = 24 * 1024
 EVAL_FRACTION = 0.2  # the product's default SENTIMENT_EVAL_FRACTION
-TIME_BUDGET_S = 90.0  # the product's default SENTIMENT_TRAIN_TIME_BUDGET
 
 
 def split(rows: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -94,7 +93,7 @@ def one_point(name: str, size: int, data_dir: Path) -> dict:
     labels = [y for _, y in chosen]
     del chosen, train
     before = rss_mib()
-    fit = fit_model(texts, labels, time_budget_s=TIME_BUDGET_S, n_jobs=2)
+    fit = fit_model(texts, labels, n_jobs=2)
     predictor = Predictor(fit.vectorizer, fit.classifier)
     metrics = evaluate(
         [y for _, y in test], predictor.predict_proba([t for t, _ in test]), predictor.classes
@@ -207,7 +206,7 @@ def write(points: list[dict]) -> None:
         part
         for part in (
             f"Last run {datetime.now(UTC):%Y-%m-%d} with `make bench-learning-curve`; "
-            f"fit = `fit_model` with the retrain's {TIME_BUDGET_S:.0f} s budget and two jobs; "
+            "fit = `fit_model` (as `retrain` calls it) with two jobs; "
             "peak = the largest resident set of the point's process or its feature workers "
             "(wait4), data included; macro recall on the held-out side of the product's "
             "evaluation split.",

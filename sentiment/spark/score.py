@@ -107,7 +107,7 @@ def resolve_version(version: int | None = None, *, model_root: str | None = None
 
     try:
         if version is None:
-            found = versions.active_version()
+            found = ModelVersion.objects.active()
             if found is None:
                 raise ScoringError(
                     "no model version is active: run `python manage.py retrain` first"

@@ -12,7 +12,13 @@ from django.contrib.admin.models import LogEntry
 
 from sentiment.models import Annotation, Tweet
 from sentiment.services.scoring import refresh_predictions
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import (
+    log_in,
+    screenshot,
+    shown_tweet,
+    wait_for_other_tweet,
+    wait_until_saved,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,22 +48,6 @@ def queue_tweets(transactional_db, active_model):
         Tweet.objects.create(text=TEXTS[n % len(TEXTS)].format(n=n), source="browser-test")
     refresh_predictions(active_model)
     return Tweet.objects.unlabelled().count()
-
-
-def shown_tweet(page) -> int:
-    return int(page.locator("#annotate").get_attribute("data-tweet"))
-
-
-# Locators, not wait_for_function: Playwright evaluates a string there, which the page's
-# Content-Security-Policy refuses (no 'unsafe-eval').
-def wait_for_other_tweet(page, previous: int) -> None:
-    page.locator(f'#annotate:not([data-tweet=""]):not([data-tweet="{previous}"])').wait_for(
-        state="attached"
-    )
-
-
-def wait_until_saved(page) -> None:
-    page.locator('#annotate[data-pending="0"]').wait_for(state="attached")
 
 
 def test_an_annotator_labels_with_the_keys_alone_undoes_and_skips(page, make_member, queue_tweets):

@@ -40,7 +40,7 @@ def other_artifacts(tmp_path_factory, demo_rows) -> TrainedArtifacts:
     """A model that differs from the session's `trained_artifacts`: fitted on a third of the
     demo tweets, so that a test can tell which version scored."""
     rows = demo_rows[::3]
-    fit = fit_model([t for t, _ in rows], [y for _, y in rows], time_budget_s=10)
+    fit = fit_model([t for t, _ in rows], [y for _, y in rows])
     directory = tmp_path_factory.mktemp("artifacts") / "other"
     checksums = save_artifacts(directory, fit.vectorizer, fit.classifier, {})
     counts: dict[str, int] = {}
