@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchenv import sandbox_env  # noqa: E402
 from bench.docsection import replace_section  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -84,18 +85,7 @@ def generate(count: int) -> tuple[Path, str]:
 
 
 def environment() -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/root"),
-        "SOCIALMETRICS_ENV_FILE": "",
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
-        "SENTIMENT_MODEL_DIR": str(WORK / "models"),
-        "SENTIMENT_LOG_DIR": str(WORK / "log"),
-        "JOBS_DIR": str(WORK / "jobs"),
-        "DJANGO_LOG_FORMAT": "plain",
-        "PYTHONPATH": str(ROOT),
-    }
+    return sandbox_env(WORK, JOBS_DIR=str(WORK / "jobs"), DJANGO_LOG_FORMAT="plain")
 
 
 def tree_rss_mib(pid: int) -> float:

@@ -40,6 +40,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchenv import sandbox_env
 from docsection import replace_section
 
 # One thread per numerical library: each server gets one core, and so does the in-process limit.
@@ -62,19 +63,7 @@ end
 
 
 def sh_env() -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/root"),
-        "SOCIALMETRICS_ENV_FILE": "",
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
-        "SENTIMENT_MODEL_DIR": str(WORK / "models"),
-        "SENTIMENT_LOG_DIR": str(WORK / "log"),
-        "PYTHONPATH": str(ROOT),
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    return sandbox_env(WORK, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 
 def manage(*args: str) -> str:
