@@ -15,7 +15,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import sys
 import time
@@ -76,21 +75,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true")
     options = parser.parse_args()
 
-    serving.WORK.mkdir(parents=True, exist_ok=True)
-    folder, texts, described = serving.prepare_model(options.data_dir)
-    single_file = serving.WORK / "profile-single.jsonl"
-    serving.write_bodies(texts, 1, options.requests, single_file)
-    bodies = [line.encode() for line in single_file.read_text(encoding="utf-8").split("\n") if line]
-
-    os.environ.update(serving.sh_env())
-    os.environ["MODEL_DIR"] = str(folder)
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "socialmetrics.settings"
-    import django
-
-    django.setup()
-    os.chdir(serving.ROOT)
+    bodies, described = serving.setup_in_process(options.data_dir, options.requests, "profile")
 
     from bench.flask_reference import app as flask_app
     from sentiment.services.registry import registry

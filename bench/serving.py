@@ -127,6 +127,29 @@ def write_bodies(texts: list[str], per_body: int, count: int, path: Path) -> lis
     return bodies
 
 
+def setup_in_process(data_dir: Path, count: int, name: str) -> tuple[list[bytes], str]:
+    """`count` single-tweet request bodies, and Django set up in this process on the
+    benchmark's model: the start of the in-process measurements (profile_request.py,
+    tail_latency.py). Returns the bodies and what the model was trained on."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    folder, texts, described = prepare_model(data_dir)
+    path = WORK / f"{name}-single.jsonl"
+    write_bodies(texts, 1, count, path)
+    bodies = [line.encode() for line in path.read_text(encoding="utf-8").split("\n") if line]
+    os.environ.update(
+        sh_env(),
+        MODEL_DIR=str(folder),
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SETTINGS_MODULE="socialmetrics.settings",
+    )
+    import django
+
+    django.setup()
+    os.chdir(ROOT)
+    return bodies, described
+
+
 def in_process(folder: Path, batch_file: Path, single_file: Path) -> dict:
     """The limit: the same files scored in a process pinned to the servers' CPU."""
     command = [sys.executable, __file__, "--in-process", str(folder), str(batch_file)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import time
 from pathlib import Path
@@ -61,23 +60,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true")
     options = parser.parse_args()
 
-    serving.WORK.mkdir(parents=True, exist_ok=True)
-    folder, texts, described = serving.prepare_model(options.data_dir)
-    path = serving.WORK / "tail-single.jsonl"
-    serving.write_bodies(texts, 1, options.requests, path)
-    bodies = [line.encode() for line in path.read_text(encoding="utf-8").split("\n") if line]
-
-    os.environ.update(serving.sh_env())
-    os.environ.update(
-        MODEL_DIR=str(folder),
-        DJANGO_DEBUG="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="socialmetrics.settings",
-    )
-    import django
-
-    django.setup()
-    os.chdir(serving.ROOT)
+    bodies, described = serving.setup_in_process(options.data_dir, options.requests, "tail")
 
     from bench.flask_reference import app as flask_app
     from sentiment.services.registry import registry
