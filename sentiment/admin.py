@@ -19,6 +19,7 @@ from sentiment.admin_views import annotate as annotate_views
 from sentiment.admin_views import dashboard as dashboard_views
 from sentiment.admin_views import files as file_views
 from sentiment.admin_views import jobs as job_views
+from sentiment.admin_views import staff_user
 from sentiment.ml.data import text_hash
 from sentiment.models import Activation, Annotation, Job, Label, ModelVersion, TrainingRun, Tweet
 from sentiment.paginators import LargeTablePaginator
@@ -58,7 +59,7 @@ class TweetForm(forms.ModelForm):
 def _label_action(label: str, description: str, permission: str = "change"):
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        count = len(annotation.label_from_admin(ids, request.user, label))
+        count = len(annotation.label_from_admin(ids, staff_user(request), label))
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"label_{label or 'clear'}"
@@ -70,7 +71,7 @@ def _overlap_action(wanted: int):
 
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        count = len(annotation.set_wanted(ids, request.user, wanted))
+        count = len(annotation.set_wanted(ids, staff_user(request), wanted))
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"ask_for_{wanted}_annotators"
@@ -175,7 +176,7 @@ class TweetAdmin(admin.ModelAdmin):
             return
         form.changed_data.remove("label")  # the service writes its own history entry
         try:
-            annotation.label_from_admin([obj.pk], request.user, label)
+            annotation.label_from_admin([obj.pk], staff_user(request), label)
         except annotation.AnnotationError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         obj.refresh_from_db()
@@ -298,7 +299,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "sklearn_version",
     ]
     list_filter = ["status"]
-    fields = [
+    readonly_fields = [
         "id",
         "created_at",
         "status",
@@ -314,7 +315,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "model_sha256",
         "vectorizer_sha256",
     ]
-    readonly_fields = fields
+    fields = tuple(readonly_fields)
     actions = ["activate_selected", "shadow_selected", "end_shadow"]
 
     @admin.display(boolean=True, description="active")
@@ -348,7 +349,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            job = jobs.submit_activation(version.pk, request.user, reason="activated in the admin")
+            job = jobs.submit_activation(
+                version.pk, staff_user(request), reason="activated in the admin"
+            )
         except (versions.VersionError, jobs.JobError) as exc:
             self.message_user(request, f"Version {version.pk} not activated: {exc}", messages.ERROR)
             return
@@ -374,7 +377,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            run = shadow.start(version.pk, user=request.user)
+            run = shadow.start(version.pk, user=staff_user(request))
         except shadow.ShadowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -450,7 +453,7 @@ class JobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "state", "user", "progress", "outcome"]
     list_filter = ["state", "kind"]
     list_select_related = ["user"]
-    fields = [
+    readonly_fields = [
         "kind",
         "state",
         "user",
@@ -464,7 +467,7 @@ class JobAdmin(ReadOnlyAdmin):
         "row_errors",
         "download",
     ]
-    readonly_fields = fields
+    fields = tuple(readonly_fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Jobs left running by a killed worker are failed before anyone reads them.
