@@ -5,27 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from io import StringIO
 
 import joblib
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from sentiment.ml.artifacts import MODEL_FILE, VECTORIZER_FILE, sha256_bytes
-from sentiment.ml.data import text_hash
 from sentiment.models import Activation, ModelVersion, TrainingRun, Tweet
-from tests.conftest import ROOT
-
-
-def retrain(*args) -> str:
-    out = StringIO()
-    call_command("retrain", *args, stdout=out)
-    return out.getvalue()
+from tests.conftest import ROOT, retrain
+from tests.factories import TweetFactory
 
 
 def add(texts_by_label: dict[str, list[str]]) -> None:
     Tweet.objects.bulk_create(
-        Tweet(text=t, text_hash=text_hash(t), label=label)
+        TweetFactory.build(text=t, label=label)
         for label, texts in texts_by_label.items()
         for t in texts
     )

@@ -8,14 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from sentiment.models import Activation, JobLock, ModelVersion, TrainingRun
 from tests.conftest import ROOT, install_version, using_mysql
-from tests.servers import get, gunicorn, post_json
+from tests.servers import get, gunicorn, post_json, start_command
 
 TWEETS = {"tweets": ["best concert of my life", "the train is late again"]}
 
@@ -96,14 +94,7 @@ def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_fai
         )
     champion = install_version(trained_artifacts, isolated_model_dir)
     database = away_database()
-    retrain = subprocess.Popen(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env={**subprocess_env, "DATABASE_URL": database.url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    retrain = start_command({**subprocess_env, "DATABASE_URL": database.url}, "retrain")
     try:
         # train_size is written just before fitting: the run is midway.
         wait_for(
@@ -132,6 +123,4 @@ def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_fai
     assert not JobLock.objects.exists()
     assert sorted(os.listdir(isolated_model_dir)) == [champion.directory]
 
-    out = StringIO()
-    call_command("retrain", stdout=out)
-    assert "is now active" in out.getvalue()
+    assert "is now active" in retrain()
