@@ -12,7 +12,7 @@ import time
 import pytest
 
 from sentiment.models import Activation, JobLock, ModelVersion, TrainingRun
-from tests.conftest import ROOT, install_version, using_mysql
+from tests.conftest import ROOT, install_version, retrain, using_mysql
 from tests.servers import get, gunicorn, post_json, start_command
 
 TWEETS = {"tweets": ["best concert of my life", "the train is late again"]}
@@ -94,25 +94,25 @@ def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_fai
         )
     champion = install_version(trained_artifacts, isolated_model_dir)
     database = away_database()
-    retrain = start_command({**subprocess_env, "DATABASE_URL": database.url}, "retrain")
+    cut_off = start_command({**subprocess_env, "DATABASE_URL": database.url}, "retrain")
     try:
         # train_size is written just before fitting: the run is midway.
         wait_for(
             lambda: TrainingRun.objects.filter(train_size__isnull=False).exists(),
             what="the retrain to start fitting",
         )
-        retrain.send_signal(signal.SIGSTOP)  # the cut lands before its next query, however fast
+        cut_off.send_signal(signal.SIGSTOP)  # the cut lands before its next query, however fast
         database.cut()
-        retrain.send_signal(signal.SIGCONT)
+        cut_off.send_signal(signal.SIGCONT)
         wait_for(lambda: database.proxy.refused > 0, what="the retrain to try to reconnect")
         database.restore()
-        _, stderr = retrain.communicate(timeout=120)
+        _, stderr = cut_off.communicate(timeout=120)
     finally:
-        if retrain.poll() is None:
-            retrain.kill()
+        if cut_off.poll() is None:
+            cut_off.kill()
 
     run = TrainingRun.objects.get()
-    assert retrain.returncode == 1
+    assert cut_off.returncode == 1
     assert stderr.startswith("CommandError: retrain failed: the database is unreachable")
     assert "Traceback" not in stderr
     assert list(ModelVersion.objects.values_list("pk", flat=True)) == [champion.pk]
