@@ -29,7 +29,6 @@ import random
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The tests' launchers: one way to start the server and the commands.
-from tests.servers import gunicorn, start_command  # noqa: E402
+from tests.servers import gunicorn, run_command, start_command  # noqa: E402
 
 DEFAULT_DATABASE = "mysql://root:@127.0.0.1:3306/sm_loadtest"
 REPORT_START = "<!-- load-test:start -->"
@@ -110,18 +109,6 @@ def generate(port: int, connections: int, stop: multiprocessing.Event, out: str)
     for thread in threads:
         thread.join()
     Path(out).write_text(json.dumps([s for r in results for s in r]))
-
-
-def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        **kwargs,
-    )
 
 
 def fresh_mariadb(url: str) -> None:
@@ -209,7 +196,7 @@ def main() -> int:
         else:
             env["API_THROTTLE_ANON"] = "off"
     for step in (("migrate", "--noinput"), ("setup_demo",)):
-        done = manage(env, *step)
+        done = run_command(env, *step, timeout=None)
         if done.returncode != 0:
             raise SystemExit(f"manage.py {' '.join(step)} failed:\n{done.stderr}")
 
@@ -236,7 +223,7 @@ def main() -> int:
             stop.set()
             load.join(timeout=120)
             load_end = time.perf_counter() - began
-            activated = manage(
+            activated = run_command(
                 env, "shell", "-c",
                 "from sentiment.models import Activation as A; a = A.objects.first(); "
                 "print(a.version_id, a.activated_at.timestamp())",

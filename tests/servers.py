@@ -85,6 +85,21 @@ def start_command(env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
+def run_command(
+    env: dict[str, str], *args: str, timeout: float | None = 300, check: bool = False
+) -> subprocess.CompletedProcess:
+    """`manage.py <args>` in a process of its own, waited for; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
 def stop(process: subprocess.Popen, timeout: float = 15) -> None:
     """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds."""
     if process.poll() is not None:

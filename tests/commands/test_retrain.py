@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import joblib
 import pytest
@@ -12,8 +10,9 @@ from django.core.management import CommandError
 
 from sentiment.ml.artifacts import MODEL_FILE, VECTORIZER_FILE, sha256_bytes
 from sentiment.models import Activation, ModelVersion, TrainingRun, Tweet
-from tests.conftest import ROOT, retrain
+from tests.conftest import retrain
 from tests.factories import TweetFactory
+from tests.servers import run_command
 
 
 def add(texts_by_label: dict[str, list[str]]) -> None:
@@ -142,14 +141,7 @@ def test_an_unreachable_database_exits_non_zero_with_one_line(tmp_path):
         "SENTIMENT_MODEL_DIR": str(tmp_path / "models"),
     }
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command(env, "retrain", timeout=60)
 
     assert result.returncode == 1
     assert result.stderr.startswith("CommandError: retrain failed: the database is unreachable")

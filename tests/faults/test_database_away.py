@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from sentiment.models import Activation, JobLock, ModelVersion, TrainingRun
-from tests.conftest import ROOT, install_version, retrain, using_mysql
-from tests.servers import get, gunicorn, post_json, start_command
+from tests.conftest import install_version, retrain, using_mysql
+from tests.servers import get, gunicorn, post_json, run_command, start_command
 
 TWEETS = {"tweets": ["best concert of my life", "the train is late again"]}
 
@@ -27,14 +25,7 @@ def wait_for(condition, *, timeout: float = 60, what: str = "the condition") -> 
 
 
 def activate(direct_url: str, env: dict[str, str], version: int) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "activate_model", str(version)],
-        cwd=ROOT,
-        env={**env, "DATABASE_URL": direct_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command({**env, "DATABASE_URL": direct_url}, "activate_model", str(version))
     assert result.returncode == 0, result.stderr
 
 

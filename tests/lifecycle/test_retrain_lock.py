@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -15,8 +14,8 @@ from django.core.management import CommandError
 from django.utils import timezone
 
 from sentiment.models import JobLock, ModelVersion, TrainingRun
-from tests.conftest import ROOT, retrain
-from tests.servers import start_command
+from tests.conftest import retrain
+from tests.servers import run_command, start_command
 
 
 def hold_lock(*, host: str, pid: int, heartbeat_age: float = 0.0) -> JobLock:
@@ -111,14 +110,7 @@ def test_a_retrain_killed_midway_leaves_no_lock_and_the_next_one_works(
     victim.wait()
     assert JobLock.objects.exists()  # what a crash leaves behind
 
-    survivor = subprocess.run(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    survivor = run_command(subprocess_env, "retrain")
 
     assert survivor.returncode == 0, survivor.stderr
     assert not JobLock.objects.exists()
