@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve worker test lint format bench bench-accuracy bench-training bench-active-learning bench-serving \
-	bench-scale bench-jobs load-test system-deps clean
+	bench-scale bench-jobs bench-learning-curve bench-spark spark spark-package load-test system-deps clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -70,8 +70,27 @@ bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, resc
 bench-jobs: $(VENV)/.dev  ## score_tweets on 1M tweets (2 processes vs 1), retrain button to serving -> docs/jobs.md
 	nice -n 5 $(PY) bench/jobs.py
 
+bench-spark: $(VENV)/.spark  ## Tweets/s on 1M tweets: in-process, Spark local[1] and local[2] -> docs/scaling.md
+	nice -n 5 $(PY) bench/spark_scoring.py
+
+bench-learning-curve: $(VENV)/.dev  ## Macro recall, fit time and memory vs training size -> docs/scaling.md
+	nice -n 5 $(PY) bench/learning_curve.py
+
 load-test: $(VENV)/.dev  ## 65 s of load through a retrain, on MariaDB at 127.0.0.1; results in docs/
 	$(PY) bench/load_test.py
+
+spark: $(VENV)/.spark  ## Install the optional Spark scoring (requirements-spark.txt) into the venv
+
+spark-package:  ## For executors: var/spark/socialmetrics-ml.zip (--py-files, committed code) + pins
+	@mkdir -p var/spark
+	git archive --format=zip -o var/spark/socialmetrics-ml.zip HEAD sentiment/__init__.py sentiment/ml sentiment/spark
+	@# The executors' packages, pinned as the servers' are (docs/spark.md).
+	grep -iE '^(scikit-learn|numpy|scipy|joblib|vaderSentiment)==' requirements.txt > var/spark/requirements-executor.txt
+	grep -vE '^\s*(#|$$)' requirements-spark.txt >> var/spark/requirements-executor.txt
+	cp requirements-data.txt var/spark/requirements-executor-data.txt
+	@echo "var/spark/socialmetrics-ml.zip: pass with --py-files; on every executor:"
+	@echo "  pip install -r var/spark/requirements-executor.txt"
+	@echo "  pip install --no-deps -r var/spark/requirements-executor-data.txt"
 
 clean:  ## Remove the virtualenv and local state (database, models, logs)
 	rm -rf $(VENV) var
@@ -91,6 +110,11 @@ $(VENV)/.dev: requirements.txt requirements-data.txt requirements-dev.txt | syst
 	$(PIP) -r requirements-dev.txt
 	$(PIP) --no-deps -r requirements-data.txt
 	touch $(VENV)/.runtime $@
+
+# The optional Spark scoring (a Java runtime too: .ci/run installs Debian's when missing).
+$(VENV)/.spark: requirements-spark.txt | $(VENV)/.dev
+	$(PIP) -r requirements-spark.txt
+	touch $@
 
 # mysqlclient compiles against the MySQL/MariaDB client headers.
 system-deps:

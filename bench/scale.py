@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from docsection import replace_section
@@ -66,6 +67,14 @@ def distinct_rows(data_dir: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def variants(rows: list[tuple[str, str]], count: int, tag: str = "v") -> Iterator[tuple[str, str]]:
+    """`count` distinct (text, label) pairs: `rows` in order, then again with " #<tag>1",
+    " #<tag>2"… appended (with tag "v" the first round is the texts as they are)."""
+    for n in range(count):
+        rnd, (text, label) = divmod(n, len(rows))[0], rows[n % len(rows)]
+        yield (text if rnd == 0 and tag == "v" else f"{text} #{tag}{rnd}"), label
+
+
 def generate(data_dir: Path, labelled: int, unlabelled: int) -> tuple[Path, Path]:
     labelled_file = WORK / f"labelled-{labelled}-shuffled.csv"
     unlabelled_file = WORK / f"unlabelled-{unlabelled}-shuffled.csv"
@@ -79,10 +88,8 @@ def generate(data_dir: Path, labelled: int, unlabelled: int) -> tuple[Path, Path
         with open(path, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(["text", "label"])
-            for n in range(count):
-                rnd, (text, label) = divmod(n, len(rows))[0], rows[n % len(rows)]
-                variant = text if rnd == 0 and tag == "v" else f"{text} #{tag}{rnd}"
-                writer.writerow([variant, label if with_label else ""])
+            for text, label in variants(rows, count, tag):
+                writer.writerow([text, label if with_label else ""])
 
     write(labelled_file, labelled, "v", True)
     write(unlabelled_file, unlabelled, "u", False)

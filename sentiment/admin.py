@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -152,6 +157,96 @@ class TweetAdmin(admin.ModelAdmin):
             or "–"
         )
 
+    # --- what an annotator sees: their own label, never the agreed one (docs/annotation.md) ---
+    # The agreed label, a tie or a majority would tell them what the others said.
+    _AGREEMENT_FIELDS = ("annotated_by", "annotated_at", "annotation_count", "review")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if annotation.can_settle(request.user):
+            return queryset
+        mine = Annotation.objects.filter(tweet=OuterRef("pk"), annotator_id=request.user.pk)
+        return queryset.annotate(my_label=Subquery(mine.values("label")[:1]))
+
+    @staticmethod
+    def _show_own_labels(tweets: QuerySet) -> QuerySet:
+        # The queryset's cached rows are the ones the list and its formset use.
+        for tweet in tweets:
+            tweet.label = tweet.my_label or ""
+        return tweets
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        if annotation.can_settle(request.user):
+            return self.list_display
+        return [name for name in self.list_display if name not in ("annotations", "annotated_by")]
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return self.list_filter if annotation.can_settle(request.user) else ["source"]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # ?label=… or ?review=… in the address would filter by the agreed label.
+        if not annotation.can_settle(request.user) and lookup.split("__")[0] != "source":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_sortable_by(self, request: HttpRequest):
+        if annotation.can_settle(request.user):
+            return super().get_sortable_by(request)
+        return [name for name in self.get_list_display(request) if name != "label"]
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        if not annotation.can_settle(request.user):
+            self._show_own_labels(changelist.result_list)
+        return changelist
+
+    def _get_list_editable_queryset(self, request: HttpRequest, prefix: str) -> QuerySet:
+        # The list's label column is compared with the annotator's own label, as it showed.
+        queryset = super()._get_list_editable_queryset(request, prefix)
+        if annotation.can_settle(request.user):
+            return queryset
+        return self._show_own_labels(queryset)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        tweet = super().get_object(request, object_id, from_field)
+        if tweet is not None and not annotation.can_settle(request.user):
+            # The form shows (and compares with) the annotator's own label.
+            mine = tweet.annotations.filter(annotator_id=request.user.pk).first()
+            tweet.label = mine.label if mine else ""
+        return tweet
+
+    def get_fields(self, request: HttpRequest, obj: Tweet | None = None) -> list:
+        fields = list(super().get_fields(request, obj))
+        if annotation.can_settle(request.user):
+            return fields
+        return [name for name in fields if name not in self._AGREEMENT_FIELDS]
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if annotation.can_settle(request.user) or not isinstance(response, TemplateResponse):
+            return response
+        # An annotator reads their own entries only, without the agreed label.
+        entries = list(
+            LogEntry.objects.filter(
+                object_id=unquote(object_id),
+                content_type=ContentType.objects.get_for_model(Tweet),
+                user_id=staff_user(request).pk,
+            )
+            .select_related("user")
+            .order_by("action_time")
+        )
+        for entry in entries:
+            entry.change_message = annotation.private_message(entry.change_message)
+        paginator = Paginator(entries, 100)
+        page = paginator.get_page(request.GET.get("p", 1))
+        assert response.context_data is not None  # history_view renders with a context
+        response.context_data.update(
+            action_list=page,
+            page_range=paginator.get_elided_page_range(page.number),
+            pagination_required=paginator.count > 100,
+        )
+        return response
+
     def get_readonly_fields(self, request: HttpRequest, obj: Tweet | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.has_perm("sentiment.add_tweet"):
@@ -180,7 +275,9 @@ class TweetAdmin(admin.ModelAdmin):
         except annotation.AnnotationError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         obj.refresh_from_db()
-        if obj.label != label:
+        if not annotation.can_settle(request.user):
+            self.message_user(request, f"Your label “{label}” is recorded.", messages.SUCCESS)
+        elif obj.label != label:
             self.message_user(
                 request,
                 f"Your label is recorded. The tweet's label is {annotation.describe(obj)}.",

@@ -5,6 +5,12 @@ by `.gz`. CSV has a header row with a `text` column and optionally `label` and `
 Lines has one object per line with the same keys. Labels are `negative`, `neutral`, `positive`
 in any case, or -1, 0, 1; empty (or null) means not yet annotated.
 
+CSV is written for spreadsheets as well as for import (OWASP's advice on CSV injection): every
+field is quoted, and a field that a spreadsheet would run as a formula — its first character
+`=`, `+`, `-`, `@`, TAB or CR, after any apostrophes — is written behind one more apostrophe,
+which a spreadsheet shows as text. Reading a CSV removes that one apostrophe again, so a round
+trip is exact. A text holding NUL is refused: the database and Django's forms refuse it too.
+
 This module knows nothing of Django: it turns bytes into validated rows and back.
 """
 
@@ -15,6 +21,7 @@ import gzip
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +34,9 @@ LABELS = ("negative", "neutral", "positive")
 _LABEL_ALIASES = {"-1": "negative", "0": "neutral", "1": "positive", "+1": "positive"}
 _LABEL_ALIASES.update({label: label for label in LABELS})
 _COLUMNS = ("text", "label", "source")
+# Optional apostrophes, then a character that makes a spreadsheet read the cell as a formula.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 
 class TweetFileError(Exception):
@@ -86,6 +96,23 @@ def parse_label(value: object) -> str:
         ) from None
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as written to CSV: behind an apostrophe if a spreadsheet would run it."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def from_spreadsheet_safe(cell: str) -> str:
+    """The inverse of spreadsheet_safe, for every string (an apostrophe before text stays)."""
+    return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
+
+
+def check_no_nul(value: str, what: str = "text") -> str:
+    """`value` unless it holds NUL, which no part of the product stores; raises ValueError."""
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character (\\x00), which cannot be stored")
+    return value
+
+
 def validate_text(value: object) -> str:
     """The tweet text if it can be stored; raises ValueError with a reason."""
     if value is None:
@@ -96,6 +123,7 @@ def validate_text(value: object) -> str:
         raise ValueError("empty text")
     if len(value) > MAX_TEXT_CHARS:
         raise ValueError(f"text is {len(value):,} characters, more than {MAX_TEXT_CHARS:,}")
+    check_no_nul(value)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -149,6 +177,7 @@ def _read_csv(raw: IO[bytes] | gzip.GzipFile, name: str) -> Iterator[Row | Rejec
         if len(record) != width:
             yield Rejection(start, f"{len(record)} fields where the header has {width}")
             continue
+        record = [from_spreadsheet_safe(cell) for cell in record]
         yield _row(
             start,
             record[index["text"]],
@@ -185,6 +214,10 @@ def _row(line: int, text: object, label: object, source: object) -> Row | Reject
         return Rejection(line, str(exc))
     if source is not None and not isinstance(source, str):
         return Rejection(line, f"source must be text, got {type(source).__name__}")
+    try:
+        check_no_nul(source or "", "source")
+    except ValueError as exc:
+        return Rejection(line, str(exc))
     return Row(line, valid_text, valid_label, source)
 
 
@@ -231,10 +264,11 @@ def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
     count = 0
     with atomic_output(path) as (text, fmt):
         if fmt.kind == "csv":
-            writer = csv.writer(text, lineterminator="\n")
+            # Every field quoted: a bare CR, a newline or a quote inside stays in its field.
+            writer = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
             writer.writerow(_COLUMNS)
-            for tweet, label, source in rows:
-                writer.writerow((tweet, label, source))
+            for row in rows:
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
                 count += 1
         else:
             for tweet, label, source in rows:

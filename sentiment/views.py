@@ -1,5 +1,6 @@
 """The home page: what this server is, and a form to try the API."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -7,4 +8,10 @@ from sentiment.models import ModelVersion
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"version": ModelVersion.objects.active()})
+    # With API_AUTH=token the browser's form would send no token and only ever get 401:
+    # the page says so instead and shows the header to send.
+    context = {
+        "version": ModelVersion.objects.active(),
+        "needs_token": settings.API_AUTH == "token",
+    }
+    return render(request, "home.html", context)

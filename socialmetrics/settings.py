@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 # The lean chain. Under gunicorn, socialmetrics/wsgi.py answers the paths matching
@@ -304,6 +305,22 @@ SPECTACULAR_SETTINGS = {
     # No badge fetched from validator.swagger.io either.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "PREPROCESSING_HOOKS": ["sentiment.api.schema.public_endpoints"],
+}
+
+# Content-Security-Policy (django-csp) on every page: scripts only from this server, so an
+# injected <script> or onclick= never runs. Styles also allow inline `style=` attributes, which
+# the dashboard's bars and Swagger UI use; data: images are Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # --- The model ------------------------------------------------------------------------------

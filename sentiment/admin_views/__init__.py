@@ -28,3 +28,19 @@ def require(request: HttpRequest, *permissions: str) -> None:
 def admin_context(request: HttpRequest, title: str, **extra) -> dict:
     """What the admin's base template needs (site header, user links, sidebar)."""
     return {**admin.site.each_context(request), "title": title, **extra}
+
+
+# Tweet ids are BigAutoField: a larger integer would overflow the database driver (a 500).
+MAX_TWEET_ID = 2**63 - 1
+
+
+def parse_tweet_id(value: object) -> int | None:
+    """A tweet id from JSON or a form field, or None if it cannot be one."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TWEET_ID:
+        return None
+    return value

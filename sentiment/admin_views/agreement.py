@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sentiment.admin_views import admin_context, require, staff_user
+from sentiment.admin_views import admin_context, parse_tweet_id, require, staff_user
 from sentiment.models import Label
 from sentiment.services import agreement, annotation
 
@@ -44,9 +44,8 @@ def settle(request: HttpRequest) -> HttpResponse:
     if request.POST.get("show") == "all":
         back += "?show=all"
     label = request.POST.get("label", "")
-    try:
-        tweet_id = int(request.POST.get("tweet", ""))
-    except ValueError:
+    tweet_id = parse_tweet_id(request.POST.get("tweet", ""))
+    if tweet_id is None:
         messages.error(request, "No tweet was chosen to settle.")
         return HttpResponseRedirect(back)
     try:

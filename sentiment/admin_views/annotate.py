@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sentiment.admin_views import admin_context, require, staff_user
+from sentiment.admin_views import admin_context, parse_tweet_id, require, staff_user
 from sentiment.models import Label, Tweet
 from sentiment.services import annotation, queue
 
@@ -79,7 +79,7 @@ def label(request: HttpRequest) -> JsonResponse:
         tweets = annotation.annotate([tweet_id], staff_user(request), value)
         if not tweets:
             return _not_found(tweet_id)
-        return {"saved": _saved(tweets[0]), **_answer(request, params)}
+        return {"saved": _saved(request, tweets[0], value), **_answer(request, params)}
 
     return _json(request, handle)
 
@@ -108,7 +108,7 @@ def undo(request: HttpRequest) -> JsonResponse:
             raise BadRequest(f"you have no label on tweet {tweet_id} to undo")
         left, more = queue.left()
         return {
-            "undone": _saved(tweets[0]),
+            "undone": _saved(request, tweets[0]),
             "tweet": queue.cards(tweets)[0],
             "left": left,
             "more": more,
@@ -132,7 +132,11 @@ def _answer(request: HttpRequest, params: QueueRequest) -> dict:
     return {"tweets": queue.cards(tweets), "left": left, "more": more}
 
 
-def _saved(tweet: Tweet) -> dict:
+def _saved(request: HttpRequest, tweet: Tweet, label: str | None = None) -> dict:
+    """What was saved. An annotator is told only their own label: the agreed label, a tie or
+    a majority would tell them, over a label, an undo and another label, what others said."""
+    if not annotation.can_settle(request.user):
+        return {"tweet": tweet.pk} if label is None else {"tweet": tweet.pk, "label": label}
     return {
         "tweet": tweet.pk,
         "label": tweet.label,
@@ -172,6 +176,8 @@ def _body(request: HttpRequest) -> dict:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body must be a JSON object") from None
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body
@@ -179,18 +185,19 @@ def _body(request: HttpRequest) -> dict:
 
 def _tweet_id(body: dict) -> int:
     value = body.get("tweet")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BadRequest("`tweet` must be a tweet id (a positive integer)")
-    return value
+    tweet_id = None if isinstance(value, str) else parse_tweet_id(value)
+    if tweet_id is None:
+        raise BadRequest("`tweet` must be a tweet id (a positive integer below 2**63)")
+    return tweet_id
 
 
 def _ids(values: object) -> list[int]:
     if not isinstance(values, list) or len(values) > MAX_IDS:
         raise BadRequest(f"tweet id lists hold at most {MAX_IDS} integers")
-    try:
-        ids = [int(v) for v in values if not isinstance(v, bool)]
-    except (TypeError, ValueError):
-        raise BadRequest("tweet id lists hold integers only") from None
+    parsed = [parse_tweet_id(v) for v in values if not isinstance(v, bool)]
+    ids = [i for i in parsed if i is not None]
+    if len(ids) != len(parsed):
+        raise BadRequest("tweet id lists hold tweet ids only (positive integers below 2**63)")
     return ids
 
 
@@ -203,7 +210,7 @@ def _order(value: object) -> str:
 def _want(value: Any) -> int:  # a JSON value
     try:
         want = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         raise BadRequest("want must be a number from 0 to 10") from None
     if not 0 <= want <= 10:
         raise BadRequest("want must be a number from 0 to 10")

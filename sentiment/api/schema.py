@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import serializers
 
@@ -38,11 +39,17 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What is wrong and what to do, for a person.")
 
 
+@extend_schema_field(
+    {"type": "string", "maxLength": LIMITS.tweet_chars, "pattern": "^[^\\u0000]*$"}
+)
+class TweetField(serializers.CharField):
+    """A tweet: no NUL anywhere in the product (400 tweet_contains_nul), said by a pattern."""
+
+
 class PredictRequestSerializer(serializers.Serializer):
     tweets = serializers.ListField(
-        child=serializers.CharField(
-            allow_blank=True, trim_whitespace=False, max_length=LIMITS.tweet_chars
-        ),
+        # Blank tweets are accepted: the pattern allows them (allow_blank would add a oneOf).
+        child=TweetField(trim_whitespace=False, max_length=LIMITS.tweet_chars),
         max_length=LIMITS.tweets,
         help_text=LIMITS.summary(),
     )

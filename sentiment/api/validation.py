@@ -67,6 +67,13 @@ def parse_predict_request(data: object, limits: Limits) -> PredictRequest:
             f"{max_chars:,} (API_MAX_TWEET_CHARS)",
             "tweet_too_long",
         )
+    if any("\x00" in tweet for tweet in tweets):
+        # One rule with import and the admin, which cannot store it (docs/reliability.md).
+        index = next(i for i, tweet in enumerate(tweets) if "\x00" in tweet)
+        raise BadRequest(
+            f"tweets[{index}] contains a NUL character (\\u0000), which is not accepted",
+            "tweet_contains_nul",
+        )
     if tweets:
         total = sum(map(len, tweets))
         if total > max_total_chars:

@@ -156,6 +156,15 @@ def describe(tweet: Tweet) -> str:
     return f"none yet ({count})"
 
 
+def private_message(message: str) -> str:
+    """A history message as an annotator may read it: what they did, not where the label stands.
+
+    The agreed label after someone's annotation tells them, by a tie or a winner, what the
+    others said; only reviewers read it.
+    """
+    return message.split(". Label: ", 1)[0].rstrip(".") + "."
+
+
 # --- the one path -----------------------------------------------------------------------------
 
 Edit = Callable[[list[Tweet], dict[int, list[Annotation]]], dict[int, str]]

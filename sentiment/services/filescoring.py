@@ -23,7 +23,14 @@ from sentiment.ml.scorepool import ScoringPool
 from sentiment.models import ModelVersion
 from sentiment.services import versions
 from sentiment.services.progress import SILENT, Progress
-from sentiment.tweetfiles import Rejection, Row, atomic_output, detect_format, read_tweets
+from sentiment.tweetfiles import (
+    Rejection,
+    Row,
+    atomic_output,
+    detect_format,
+    read_tweets,
+    spreadsheet_safe,
+)
 
 BATCH = 2000
 COLUMNS = ("text", "score", "label", *(f"p_{label}" for label in LABEL_ORDER), "model_version")
@@ -118,9 +125,15 @@ def _batches(items: Iterator[Row | Rejection]) -> Iterator[list[str]]:
 
 
 def _csv_writer(out):
-    writer = csv.writer(out, lineterminator="\n")
+    # As the exports: every field quoted, the text behind an apostrophe where a spreadsheet
+    # would run it as a formula (tweetfiles.spreadsheet_safe).
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
-    return writer.writerow
+
+    def write(row: tuple) -> None:
+        writer.writerow((spreadsheet_safe(row[0]), *row[1:]))
+
+    return write
 
 
 def _jsonl_writer(out):

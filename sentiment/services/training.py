@@ -268,8 +268,11 @@ def _score_champion(
     try:
         predictor = versions.load_predictor(champion)
     except ArtifactError as exc:
-        report(f"The active version {champion.pk} cannot be loaded ({exc}); not comparing.")
-        return None, None
+        report(
+            f"The active version {champion.pk} cannot be loaded ({exc}); comparing with the "
+            "held-out metrics recorded when it was trained."
+        )
+        return champion, None
     return champion, evaluate(eval_labels, predictor.predict_proba(eval_texts), predictor.classes)
 
 
@@ -277,13 +280,25 @@ def _gate(
     metrics: dict, champion: ModelVersion | None, champion_metrics: dict | None, *, force: bool
 ) -> Decision:
     new = metrics["macro_recall"]
-    if champion is None or champion_metrics is None:
+    if champion is None:
         return Decision(True, f"Gate: macro recall {new:.4f}, no serving model to compare: passed.")
     tolerance = settings.SENTIMENT_GATE_TOLERANCE
-    old = champion_metrics["macro_recall"]
+    if champion_metrics is not None:
+        old, where = champion_metrics["macro_recall"], "for the active version"
+        on = "on the same tweets"
+    else:
+        # Its files failed their checksum: what it scored on its own held-out tweets.
+        old = champion.metrics.get("macro_recall")
+        if old is None:
+            return Decision(
+                True,
+                f"Gate: macro recall {new:.4f}; the active version {champion.pk} cannot be "
+                "loaded and has no recorded metrics: passed.",
+            )
+        where, on = "recorded for the active version", "on its own held-out tweets"
     comparison = (
-        f"macro recall {new:.4f} against {old:.4f} for the active version {champion.pk} "
-        f"on the same tweets (tolerance {tolerance:g})"
+        f"macro recall {new:.4f} against {old:.4f} {where} {champion.pk} {on} "
+        f"(tolerance {tolerance:g})"
     )
     if new >= old - tolerance:
         return Decision(True, f"Gate: {comparison}: passed.")

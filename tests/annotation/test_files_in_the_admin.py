@@ -77,7 +77,7 @@ def test_export_downloads_the_file_import_reads_back(reviewer):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="tweets-')
     body = gzip.decompress(b"".join(response.streaming_content)).decode()
-    assert body == "text,label,source\nun 😀,positive,s\n"
+    assert body == '"text","label","source"\n"un 😀","positive","s"\n'
     Tweet.objects.all().delete()
     logged_in(reviewer).post(IMPORT, {"file": upload("back.csv", body.encode())})
     assert list(Tweet.objects.values_list("text", "label")) == [("un 😀", "positive")]

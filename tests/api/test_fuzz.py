@@ -22,6 +22,10 @@ EXAMPLES_PER_OPERATION = 1000
 # The WSGI application gunicorn serves, called in process: schemathesis's pytest fixture
 # loader does not work with this pytest, so the schema is fetched once, at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+# Submitting a file job: schemathesis sends the multipart `file` part without a file name,
+# which Django (rightly) reads as a form field, not an upload. tests/jobs/test_jobs_api.py
+# covers that operation with real files; reading and following jobs stays fuzzed here.
+schema = schema.exclude(path="/api/jobs", method="POST")
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
     max_examples=EXAMPLES_PER_OPERATION,

@@ -309,15 +309,14 @@ def test_a_hostile_request_gets_a_json_4xx_in_bounded_time_and_memory(
     assert b"Traceback" not in response.content
 
 
-def test_an_escaped_nul_character_is_scored_like_any_other(client, active_model):
-    """`\\u0000` is legal JSON: the tweet is scored, and comes back as it was sent."""
+def test_an_escaped_nul_character_is_refused_as_everywhere_else(client, active_model):
+    """`\\u0000` is legal JSON, but no part of the product accepts NUL (tests/db/test_nul.py)."""
     response = client.post(
         "/api/predict", data=b'{"tweets": ["ok\\u0000 great day"]}', content_type="application/json"
     )
 
-    assert response.status_code == 200
-    assert list(response.json()) == ["ok\x00 great day"]
-    assert b"\\u0000" in response.content
+    assert response.status_code == 400
+    assert response.json()["error"] == "tweet_contains_nul"
 
 
 def test_a_batch_over_the_character_limit_is_refused_before_scoring(client, active_model, settings):

@@ -64,3 +64,19 @@ def screenshot(page, name: str) -> None:
     folder = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def shown_tweet(page) -> int:
+    return int(page.locator("#annotate").get_attribute("data-tweet"))
+
+
+# Locators, not wait_for_function: Playwright evaluates a string there, which the page's
+# Content-Security-Policy refuses (no 'unsafe-eval').
+def wait_for_other_tweet(page, previous: int) -> None:
+    page.locator(f'#annotate:not([data-tweet=""]):not([data-tweet="{previous}"])').wait_for(
+        state="attached"
+    )
+
+
+def wait_until_saved(page) -> None:
+    page.locator('#annotate[data-pending="0"]').wait_for(state="attached")

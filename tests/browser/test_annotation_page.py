@@ -12,7 +12,13 @@ from django.contrib.admin.models import LogEntry
 
 from sentiment.models import Annotation, Tweet
 from sentiment.services.scoring import refresh_predictions
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import (
+    log_in,
+    screenshot,
+    shown_tweet,
+    wait_for_other_tweet,
+    wait_until_saved,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,21 +48,6 @@ def queue_tweets(transactional_db, active_model):
         Tweet.objects.create(text=TEXTS[n % len(TEXTS)].format(n=n), source="browser-test")
     refresh_predictions(active_model)
     return Tweet.objects.unlabelled().count()
-
-
-def shown_tweet(page) -> int:
-    return int(page.locator("#annotate").get_attribute("data-tweet"))
-
-
-def wait_for_other_tweet(page, previous: int) -> None:
-    page.wait_for_function(
-        "previous => !['', previous].includes(document.getElementById('annotate').dataset.tweet)",
-        arg=str(previous),
-    )
-
-
-def wait_until_saved(page) -> None:
-    page.wait_for_function("document.getElementById('annotate').dataset.pending === '0'")
 
 
 def test_an_annotator_labels_with_the_keys_alone_undoes_and_skips(page, make_member, queue_tweets):
@@ -96,9 +87,7 @@ def test_an_annotator_labels_with_the_keys_alone_undoes_and_skips(page, make_mem
     last = tweet
     on_screen = shown_tweet(page)
     page.keyboard.press("u")
-    page.wait_for_function(
-        "id => document.getElementById('annotate').dataset.tweet === id", arg=str(last)
-    )
+    page.locator(f'#annotate[data-tweet="{last}"]').wait_for(state="attached")
     del given[last]
     page.keyboard.press("s")
     wait_for_other_tweet(page, last)

@@ -8,7 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from sentiment.models import Annotation, Tweet
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import (
+    log_in,
+    screenshot,
+    shown_tweet,
+    wait_for_other_tweet,
+    wait_until_saved,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,10 +25,6 @@ MAX_PRESSES = 40
 def demo(transactional_db, isolated_model_dir):
     call_command("setup_demo", stdout=StringIO())
     return Tweet.objects.unlabelled().count()
-
-
-def shown_tweet(page) -> int:
-    return int(page.locator("#annotate").get_attribute("data-tweet"))
 
 
 def annotate(page, key: str, until) -> list[int]:
@@ -36,11 +38,9 @@ def annotate(page, key: str, until) -> list[int]:
         assert len(done) < MAX_PRESSES
         tweet = shown_tweet(page)
         page.keyboard.press(key)
-        page.wait_for_function(
-            "id => document.getElementById('annotate').dataset.tweet !== id", arg=str(tweet)
-        )
+        wait_for_other_tweet(page, tweet)
         done.append(tweet)
-    page.wait_for_function("document.getElementById('annotate').dataset.pending === '0'")
+    wait_until_saved(page)
     return done
 
 

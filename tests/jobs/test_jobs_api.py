@@ -11,6 +11,7 @@ import time
 import pytest
 
 from sentiment.models import Job
+from sentiment.tweetfiles import from_spreadsheet_safe
 from tests.jobs.conftest import wait_for_job
 
 
@@ -46,7 +47,8 @@ def test_a_file_scored_by_a_worker_matches_predict(
     result = client.get(status["result_url"])
     rows = list(csv.DictReader(io.StringIO(b"".join(result.streaming_content).decode())))
     predicted = client.post("/api/predict", {"tweets": texts}, content_type="application/json")
-    assert {row["text"]: float(row["score"]) for row in rows} == predicted.json()
+    scores = {from_spreadsheet_safe(row["text"]): float(row["score"]) for row in rows}
+    assert scores == predicted.json()
 
 
 def test_bad_rows_fail_the_job_with_the_import_messages(client, active_model):

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sentiment.services.filescoring import COLUMNS
+from sentiment.tweetfiles import from_spreadsheet_safe
 
 
 def write_csv(path, rows, header=("text", "label")) -> None:
@@ -39,8 +40,11 @@ def test_scores_are_the_apis(client, active_model, demo_rows, tmp_path, processe
         rows = list(csv.DictReader(fh))
     predicted = client.post("/api/predict", {"tweets": texts}, content_type="application/json")
     assert tuple(rows[0]) == COLUMNS
-    assert [row["text"] for row in rows] == texts
-    assert {row["text"]: float(row["score"]) for row in rows} == predicted.json()
+    # A text a spreadsheet would run is written behind an apostrophe (as exports are).
+    assert [from_spreadsheet_safe(row["text"]) for row in rows] == texts
+    assert any(row["text"] == "'" + text for row, text in zip(rows, texts, strict=True))
+    scores = {from_spreadsheet_safe(row["text"]): float(row["score"]) for row in rows}
+    assert scores == predicted.json()
     detail = client.post(
         "/api/predict", {"tweets": texts[:20], "detail": True}, content_type="application/json"
     ).json()["results"]

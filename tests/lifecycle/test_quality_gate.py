@@ -7,6 +7,7 @@ import random
 import pytest
 from django.conf import settings
 
+from sentiment.ml.artifacts import MODEL_FILE
 from sentiment.ml.data import evaluation_mask
 from sentiment.models import ModelVersion, TrainingRun, Tweet
 from tests.conftest import retrain
@@ -97,3 +98,23 @@ def test_the_tolerance_is_a_setting(champion, settings):
 
     assert "(tolerance 1)" in output
     assert ModelVersion.objects.active() == ModelVersion.objects.latest("pk")
+
+
+def test_a_champion_whose_files_fail_their_checksum_is_compared_by_its_recorded_metrics(
+    champion, isolated_model_dir
+):
+    """Not "no serving model to compare: passed": its held-out metrics were recorded."""
+    model = isolated_model_dir / champion.directory / MODEL_FILE
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    scramble_training_labels()
+
+    output = retrain()
+
+    assert "no serving model to compare" not in output
+    assert f"active version {champion.pk} cannot be loaded" in output
+    recorded = f"{champion.metrics['macro_recall']:.4f} recorded for the active version"
+    assert recorded in output
+    assert "rejected, the new model is worse" in output
+    assert ModelVersion.objects.latest("pk").status == "rejected"

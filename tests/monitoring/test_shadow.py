@@ -29,7 +29,7 @@ TWEETS = [
 def rotated_artifacts(tmp_path_factory, demo_rows) -> TrainedArtifacts:
     texts = [text for text, _ in demo_rows]
     labels = [ROTATE[label] for _, label in demo_rows]
-    fit = fit_model(texts, labels, time_budget_s=10)
+    fit = fit_model(texts, labels)
     directory = tmp_path_factory.mktemp("rotated") / "model"
     checksums = save_artifacts(directory, fit.vectorizer, fit.classifier, {})
     return TrainedArtifacts(directory, checksums, {}, {})
