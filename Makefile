@@ -37,9 +37,11 @@ serve: $(VENV)/.runtime .env  ## Production server: gunicorn, DEBUG off (WORKERS
 test: $(VENV)/.dev  ## Run the test suite (DATABASE_URL=mysql://... for MySQL/MariaDB)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev  ## ruff: lint and format check
+lint: $(VENV)/.dev  ## ruff (lint and format check), mypy (types of sentiment/ and socialmetrics/)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# mypy's Django plugin imports the settings: no .env, and a key that only lint uses.
+	SOCIALMETRICS_ENV_FILE= DJANGO_SECRET_KEY=lint-only-not-secret $(BIN)/mypy sentiment socialmetrics
 
 format: $(VENV)/.dev  ## ruff: fix what can be fixed, format
 	$(BIN)/ruff check --fix .

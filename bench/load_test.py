@@ -26,11 +26,9 @@ import json
 import multiprocessing
 import os
 import random
-import re
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +38,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The tests' launchers: one way to start the server and the commands.
+from tests.servers import gunicorn, run_command, start_command  # noqa: E402
+
 DEFAULT_DATABASE = "mysql://root:@127.0.0.1:3306/sm_loadtest"
 REPORT_START = "<!-- load-test:start -->"
 REPORT_END = "<!-- load-test:end -->"
@@ -108,18 +111,6 @@ def generate(port: int, connections: int, stop: multiprocessing.Event, out: str)
     Path(out).write_text(json.dumps([s for r in results for s in r]))
 
 
-def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        **kwargs,
-    )
-
-
 def fresh_mariadb(url: str) -> None:
     import MySQLdb
 
@@ -139,44 +130,6 @@ def redis_running() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             return True
-    except OSError:
-        return False
-
-
-def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, int]:
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "python:socialmetrics.gunicorn",
-                "socialmetrics.wsgi",
-            ],
-            cwd=ROOT,
-            env={**env, "HOST": "127.0.0.1", "PORT": "0", "WORKERS": str(workers)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        port = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
-        if port and text.count("Booting worker") >= workers and _healthy(int(port.group(1))):
-            return server, int(port.group(1))
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
-
-
-def _healthy(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", "/api/health")
-        return conn.getresponse().status == 200
     except OSError:
         return False
 
@@ -243,49 +196,38 @@ def main() -> int:
         else:
             env["API_THROTTLE_ANON"] = "off"
     for step in (("migrate", "--noinput"), ("setup_demo",)):
-        done = manage(env, *step)
+        done = run_command(env, *step, timeout=None)
         if done.returncode != 0:
             raise SystemExit(f"manage.py {' '.join(step)} failed:\n{done.stderr}")
 
-    server, port = start_gunicorn(env, args.workers, work / "gunicorn.log")
-    stop = multiprocessing.get_context("spawn").Event()
-    results_file = work / "samples.json"
-    load = multiprocessing.get_context("spawn").Process(
-        target=generate, args=(port, args.connections, stop, str(results_file))
-    )
-    load_average = os.getloadavg()[0]
-    began = time.perf_counter()
-    load.start()
-    try:
-        time.sleep(args.retrain_at)
-        retrain_start = time.perf_counter() - began
-        # Two at once, as a cron job and an admin might: one must run, the lock refuses the other.
-        retrains = [
-            subprocess.Popen(
-                [sys.executable, "manage.py", "retrain"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [retrain.communicate(timeout=600) for retrain in retrains]
-        retrain_end = time.perf_counter() - began
-        end_at = max(args.duration, retrain_end + args.after)
-        time.sleep(max(0.0, end_at - (time.perf_counter() - began)))
-    finally:
-        stop.set()
-        load.join(timeout=120)
-        load_end = time.perf_counter() - began
-        activated = manage(
-            env, "shell", "-c",
-            "from sentiment.models import Activation as A; a = A.objects.first(); "
-            "print(a.version_id, a.activated_at.timestamp())",
-        )  # fmt: skip
-        server.terminate()
-        server.wait(timeout=30)
+    with gunicorn(env, work / "gunicorn.log", workers=args.workers) as server:
+        stop = multiprocessing.get_context("spawn").Event()
+        results_file = work / "samples.json"
+        load = multiprocessing.get_context("spawn").Process(
+            target=generate, args=(server.port, args.connections, stop, str(results_file))
+        )
+        load_average = os.getloadavg()[0]
+        began = time.perf_counter()
+        load.start()
+        try:
+            time.sleep(args.retrain_at)
+            retrain_start = time.perf_counter() - began
+            # Two at once, as a cron job and an admin might: one must run, the lock refuses
+            # the other.
+            retrains = [start_command(env, "retrain") for _ in range(2)]
+            outputs = [retrain.communicate(timeout=600) for retrain in retrains]
+            retrain_end = time.perf_counter() - began
+            end_at = max(args.duration, retrain_end + args.after)
+            time.sleep(max(0.0, end_at - (time.perf_counter() - began)))
+        finally:
+            stop.set()
+            load.join(timeout=120)
+            load_end = time.perf_counter() - began
+            activated = run_command(
+                env, "shell", "-c",
+                "from sentiment.models import Activation as A; a = A.objects.first(); "
+                "print(a.version_id, a.activated_at.timestamp())",
+            )  # fmt: skip
     wall_offset = time.time() - time.perf_counter()  # to place the activation on our clock
 
     samples = [Sample(*s) for s in json.loads(results_file.read_text())]

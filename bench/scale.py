@@ -14,9 +14,9 @@ a fresh database:
   5 requests each, through a logged-in test client;
 - `refresh`: rescoring every unlabelled tweet with the active model.
 
-Each step runs in its own process and reports wall time and peak memory (max RSS). Results go
-to docs/scaling.md between the markers for this size. Exits 0 with a message when the data
-folder is absent.
+Each step runs in its own process (`manage.py`, or bench/scale_steps.py for the admin pages and
+the rescoring) and reports wall time and peak memory (max RSS). Results go to docs/scaling.md
+between the markers for this size. Exits 0 with a message when the data folder is absent.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from docsection import replace_section
+from load_test import fresh_mariadb
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "scale"
@@ -134,67 +135,13 @@ def manage(env: dict[str, str], *args: str, label: str) -> dict:
 
 
 def reset_database(env: dict[str, str], database_url: str) -> None:
-    name = database_url.rsplit("/", 1)[1]
-    code = (
-        "import MySQLdb, sys; c = MySQLdb.connect(host='127.0.0.1', user='root', passwd=''); "
-        f"cur = c.cursor(); cur.execute('DROP DATABASE IF EXISTS `{name}`'); "
-        f"cur.execute('CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    fresh_mariadb(database_url)
     manage(env, "migrate", "-v", "0", label="migrate")
 
 
-ADMIN_TIMING = """
-import statistics, time
-from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-User = get_user_model()
-user = User.objects.filter(username="bench").first() or User.objects.create_superuser(
-    "bench", password="bench-only-password")
-client = Client()
-client.force_login(user)
-result = {}
-for name, url in (("tweet list", "/admin/sentiment/tweet/"),
-                  ("?labeled=no", "/admin/sentiment/tweet/?labeled=no"),
-                  ("annotation view", "/admin/sentiment/tweet/annotate/"),
-                  ("annotation view, priority order",
-                   "/admin/sentiment/tweet/annotate/?order=priority")):
-    client.get(url)  # warm caches once
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - start)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    plans = []
-    for query in captured.captured_queries:
-        sql = query["sql"]
-        if "`tweets`" in sql and sql.startswith("SELECT") and connection.vendor == "mysql":
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN " + sql)
-                columns = [c[0] for c in cursor.description]
-                for row in cursor.fetchall():
-                    plan = dict(zip(columns, row))
-                    plans.append({"sql": sql[:160], "key": plan.get("key"),
-                                  "rows": plan.get("rows"), "extra": plan.get("Extra")})
-    result[name] = {"status": response.status_code,
-                    "median_s": round(statistics.median(times), 3),
-                    "queries": len(captured.captured_queries), "plans": plans}
-print("RESULT", json.dumps(result))
-"""
-
-REFRESH = """
-from sentiment.models import ModelVersion
-from sentiment.services.scoring import refresh_predictions
-print("RESULT", json.dumps({"scored": refresh_predictions(ModelVersion.objects.active())}))
-"""
-
-
-def shell(env: dict[str, str], code: str, label: str) -> tuple[dict, dict]:
-    run = manage(env, "shell", "-v", "0", "-c", "import json\n" + code, label=label)
+def step(env: dict[str, str], name: str, label: str) -> tuple[dict, dict]:
+    """One of bench/scale_steps.py's steps in its own process: its timing and its result."""
+    run = timed(env, [sys.executable, str(Path(__file__).with_name("scale_steps.py")), name], label)
     line = next(line for line in run["output"].splitlines() if line.startswith("RESULT "))
     return run, json.loads(line[len("RESULT ") :])
 
@@ -231,9 +178,9 @@ def main() -> None:
     if "retrain" in options.steps:
         results["retrain"] = manage(env, "retrain", label="retrain")
     if "admin" in options.steps:
-        results["admin"] = shell(env, ADMIN_TIMING, "admin pages")[1]
+        results["admin"] = step(env, "admin", "admin pages")[1]
     if "refresh" in options.steps:
-        results["refresh"] = shell(env, REFRESH, "rescoring unlabelled tweets")[0]
+        results["refresh"] = step(env, "refresh", "rescoring unlabelled tweets")[0]
     for value in results.values():
         if isinstance(value, dict):
             value.pop("output", None)

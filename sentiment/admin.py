@@ -24,6 +24,7 @@ from sentiment.admin_views import annotate as annotate_views
 from sentiment.admin_views import dashboard as dashboard_views
 from sentiment.admin_views import files as file_views
 from sentiment.admin_views import jobs as job_views
+from sentiment.admin_views import staff_user
 from sentiment.ml.data import text_hash
 from sentiment.models import Activation, Annotation, Job, Label, ModelVersion, TrainingRun, Tweet
 from sentiment.paginators import LargeTablePaginator
@@ -63,7 +64,7 @@ class TweetForm(forms.ModelForm):
 def _label_action(label: str, description: str, permission: str = "change"):
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        count = len(annotation.label_from_admin(ids, request.user, label))
+        count = len(annotation.label_from_admin(ids, staff_user(request), label))
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"label_{label or 'clear'}"
@@ -75,7 +76,7 @@ def _overlap_action(wanted: int):
 
     def action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        count = len(annotation.set_wanted(ids, request.user, wanted))
+        count = len(annotation.set_wanted(ids, staff_user(request), wanted))
         modeladmin.message_user(request, f"{description}: {count} tweet(s).", messages.SUCCESS)
 
     action.__name__ = f"ask_for_{wanted}_annotators"
@@ -174,7 +175,7 @@ class TweetAdmin(admin.ModelAdmin):
             tweet.label = tweet.my_label or ""
         return tweets
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list:
         if annotation.can_settle(request.user):
             return self.list_display
         return [name for name in self.list_display if name not in ("annotations", "annotated_by")]
@@ -214,7 +215,7 @@ class TweetAdmin(admin.ModelAdmin):
             tweet.label = mine.label if mine else ""
         return tweet
 
-    def get_fields(self, request: HttpRequest, obj: Tweet | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Tweet | None = None) -> list:
         fields = list(super().get_fields(request, obj))
         if annotation.can_settle(request.user):
             return fields
@@ -229,7 +230,7 @@ class TweetAdmin(admin.ModelAdmin):
             LogEntry.objects.filter(
                 object_id=unquote(object_id),
                 content_type=ContentType.objects.get_for_model(Tweet),
-                user_id=request.user.pk,
+                user_id=staff_user(request).pk,
             )
             .select_related("user")
             .order_by("action_time")
@@ -238,6 +239,7 @@ class TweetAdmin(admin.ModelAdmin):
             entry.change_message = annotation.private_message(entry.change_message)
         paginator = Paginator(entries, 100)
         page = paginator.get_page(request.GET.get("p", 1))
+        assert response.context_data is not None  # history_view renders with a context
         response.context_data.update(
             action_list=page,
             page_range=paginator.get_elided_page_range(page.number),
@@ -269,7 +271,7 @@ class TweetAdmin(admin.ModelAdmin):
             return
         form.changed_data.remove("label")  # the service writes its own history entry
         try:
-            annotation.label_from_admin([obj.pk], request.user, label)
+            annotation.label_from_admin([obj.pk], staff_user(request), label)
         except annotation.AnnotationError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         obj.refresh_from_db()
@@ -394,7 +396,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "sklearn_version",
     ]
     list_filter = ["status"]
-    fields = [
+    readonly_fields = [
         "id",
         "created_at",
         "status",
@@ -410,7 +412,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "model_sha256",
         "vectorizer_sha256",
     ]
-    readonly_fields = fields
+    fields = tuple(readonly_fields)
     actions = ["activate_selected", "shadow_selected", "end_shadow"]
 
     @admin.display(boolean=True, description="active")
@@ -444,7 +446,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            job = jobs.submit_activation(version.pk, request.user, reason="activated in the admin")
+            job = jobs.submit_activation(
+                version.pk, staff_user(request), reason="activated in the admin"
+            )
         except (versions.VersionError, jobs.JobError) as exc:
             self.message_user(request, f"Version {version.pk} not activated: {exc}", messages.ERROR)
             return
@@ -470,7 +474,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         version = queryset.get()
         try:
-            run = shadow.start(version.pk, user=request.user)
+            run = shadow.start(version.pk, user=staff_user(request))
         except shadow.ShadowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -546,7 +550,7 @@ class JobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "state", "user", "progress", "outcome"]
     list_filter = ["state", "kind"]
     list_select_related = ["user"]
-    fields = [
+    readonly_fields = [
         "kind",
         "state",
         "user",
@@ -560,7 +564,7 @@ class JobAdmin(ReadOnlyAdmin):
         "row_errors",
         "download",
     ]
-    readonly_fields = fields
+    fields = tuple(readonly_fields)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Jobs left running by a killed worker are failed before anyone reads them.

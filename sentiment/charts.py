@@ -6,7 +6,7 @@ matplotlib is imported on first use, not when Django starts.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from itertools import cycle
 from typing import Any
@@ -39,7 +39,7 @@ def _svg(fig: Any) -> str:
 
 
 def metrics_over_versions(
-    versions: Sequence[int], series: dict[str, Sequence[float]], active: int | None
+    versions: Sequence[int], series: Mapping[str, Sequence[float]], active: int | None
 ) -> str:
     """One line per metric across model versions, the active one marked."""
     plt = _pyplot()
@@ -57,7 +57,7 @@ def metrics_over_versions(
     return _svg(fig)
 
 
-def annotations_per_day(days: Sequence[date], per_person: dict[str, Sequence[int]]) -> str:
+def annotations_per_day(days: Sequence[date], per_person: Mapping[str, Sequence[int]]) -> str:
     """Stacked bars: annotations per day, one colour per annotator."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 2.8))
@@ -74,7 +74,7 @@ def annotations_per_day(days: Sequence[date], per_person: dict[str, Sequence[int
 
 
 def drift_over_time(
-    hours: Sequence[datetime], series: dict[str, Sequence[float]], threshold: float
+    hours: Sequence[datetime], series: Mapping[str, Sequence[float]], threshold: float
 ) -> str:
     """One line per drift measure (PSI against the training-time figures), hour by hour."""
     plt = _pyplot()

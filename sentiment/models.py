@@ -180,7 +180,7 @@ class TrainingRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
-class ModelVersionQuerySet(models.QuerySet):
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> ModelVersion | None:
         return self.filter(is_active=True).first()
 
@@ -381,3 +381,11 @@ class ShadowRun(models.Model):
             (flip, n, [e["text"] for e in self.examples.get(flip, [])])
             for flip, n in sorted(self.flips.items(), key=lambda item: -item[1])
         ]
+
+
+def db_column(model: type[models.Model], name: str) -> str:
+    """The database column of a concrete field, for the few statements written in SQL."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} has no column")
+    return field.column

@@ -8,8 +8,11 @@ Here an unfiltered list is counted from the table statistics (an estimate, shown
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Below this many rows an exact count is cheap, so the estimate is not used.
@@ -18,7 +21,7 @@ ESTIMATE_FROM = 100_000
 COUNT_CAP = 100_000
 
 
-def estimated_rows(model: type, using: str = "default") -> int | None:
+def estimated_rows(model: type[models.Model], using: str = "default") -> int | None:
     """The table's row count from the database's statistics (MySQL/MariaDB only)."""
     connection = connections[using]
     if connection.vendor != "mysql":
@@ -40,7 +43,7 @@ class LargeTablePaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset = cast(QuerySet, self.object_list)  # the admin pages a queryset
         if not queryset.query.where:
             estimate = estimated_rows(queryset.model, queryset.db)
             if estimate is not None and estimate >= ESTIMATE_FROM:

@@ -134,7 +134,9 @@ def validate_text(value: object) -> str:
 def read_tweets(stream: BinaryIO, name: str) -> Iterator[Row | Rejection]:
     """Rows of the file in order, each either valid or rejected with its line and reason."""
     fmt = detect_format(name)
-    raw: IO[bytes] = gzip.GzipFile(fileobj=stream, mode="rb") if fmt.gzip else stream
+    raw: IO[bytes] | gzip.GzipFile = (
+        gzip.GzipFile(fileobj=stream, mode="rb") if fmt.gzip else stream
+    )
     reader = _read_csv if fmt.kind == "csv" else _read_jsonl
     try:
         yield from reader(raw, name)
@@ -144,7 +146,7 @@ def read_tweets(stream: BinaryIO, name: str) -> Iterator[Row | Rejection]:
         raise TweetFileError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def _read_csv(raw: IO[bytes], name: str) -> Iterator[Row | Rejection]:
+def _read_csv(raw: IO[bytes] | gzip.GzipFile, name: str) -> Iterator[Row | Rejection]:
     # utf-8-sig drops a BOM; newline="" lets the csv module handle newlines inside quotes.
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=True)
@@ -184,7 +186,7 @@ def _read_csv(raw: IO[bytes], name: str) -> Iterator[Row | Rejection]:
         )
 
 
-def _read_jsonl(raw: IO[bytes], name: str) -> Iterator[Row | Rejection]:
+def _read_jsonl(raw: IO[bytes] | gzip.GzipFile, name: str) -> Iterator[Row | Rejection]:
     for number, line in enumerate(raw, start=1):
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
@@ -237,7 +239,9 @@ def atomic_output(path: Path) -> Iterator[tuple[IO[str], FileFormat]]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            raw: IO[bytes] = gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) if fmt.gzip else fh
+            raw: IO[bytes] | gzip.GzipFile = (
+                gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) if fmt.gzip else fh
+            )
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             yield text, fmt
             text.flush()

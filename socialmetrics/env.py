@@ -7,6 +7,7 @@ variables still sees the same configuration. Bad values fail loudly with the var
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import os
 from pathlib import Path
@@ -36,7 +37,7 @@ class Env:
         value = self.get(name)
         return default if value is None or value == "" else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: bool) -> bool:
         value = self.get(name)
         if value is None:
             return default
@@ -49,13 +50,13 @@ class Env:
             f"{name}={value!r} is not a boolean (use 1/0, true/false, on/off)"
         )
 
-    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def int(self, name: builtins.str, default: int, *, minimum: int = 0) -> int:
         return self._number(name, default, minimum, int, "a whole number")
 
-    def float(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+    def float(self, name: builtins.str, default: float, *, minimum: float = 0.0) -> float:
         return self._number(name, default, minimum, float, "a number")
 
-    def _number(self, name, default, minimum, kind, described: str):
+    def _number(self, name, default, minimum, kind, described: builtins.str):
         value = self.get(name)
         if value is None or value.strip() == "":
             return default
@@ -67,13 +68,15 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
         return number
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         value = self.str(name, default).strip().lower()
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}")
         return value
 
-    def rate(self, name: str, default: str) -> str | None:
+    def rate(self, name: builtins.str, default: builtins.str) -> builtins.str | None:
         """A request rate in Django REST framework's form (`600/minute`), or None for `off`."""
         value = self.str(name, default).strip().lower()
         if value in _FALSE:
@@ -86,13 +89,17 @@ class Env:
             )
         return value
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
         value = self.get(name)
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def networks(self, name: str, default: list[str]) -> tuple[str, ...]:
+    def networks(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> tuple[builtins.str, ...]:
         """Comma-separated IP addresses or networks (`10.0.0.0/8`), each checked."""
         entries = self.list(name, default)
         for entry in entries:
@@ -104,7 +111,7 @@ class Env:
                 ) from None
         return tuple(entries)
 
-    def path(self, name: str, default: Path, *, base: Path) -> Path:
+    def path(self, name: builtins.str, default: Path, *, base: Path) -> Path:
         """A path setting; relative values are taken from the project root, not the cwd."""
         value = self.get(name)
         path = Path(value) if value else default

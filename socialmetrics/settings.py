@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -270,7 +271,7 @@ if CACHE_URL:
         raise ImproperlyConfigured(
             f"CACHE_URL/REDIS_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0)"
         )
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,

@@ -6,6 +6,7 @@ import csv
 import os
 import shutil
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -109,13 +110,22 @@ def demo_rows() -> list[tuple[str, str]]:
         return [(row["text"], row["label"]) for row in csv.DictReader(fh)]
 
 
+def retrain(*args: str) -> str:
+    """`manage.py retrain` with `args`, run in this process; what it printed."""
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("retrain", *args, stdout=out)
+    return out.getvalue()
+
+
 def store_demo(rows: list[tuple[str, str]]) -> int:
     """The demo set in the tweets table, as `import_tweets` would store it."""
     from sentiment.models import Tweet
+    from tests.factories import TweetFactory
 
     Tweet.objects.bulk_create(
-        Tweet(text=text, text_hash=text_hash(text), label=label, source="demo")
-        for text, label in rows
+        TweetFactory.build(text=text, label=label, source="demo") for text, label in rows
     )
     return len(rows)
 

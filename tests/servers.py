@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import ROOT
+# Not imported from tests.conftest: bench/load_test.py starts its server with this module too,
+# outside pytest.
+ROOT = Path(__file__).resolve().parent.parent
 
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 BOOTED = re.compile(r"Booting worker with pid: (\d+)")
@@ -69,6 +71,33 @@ def gunicorn(
         yield server
     finally:
         stop(process)
+
+
+def start_command(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`manage.py <args>` in a process of its own, with `env`; its output captured as text."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_command(
+    env: dict[str, str], *args: str, timeout: float | None = 300, check: bool = False
+) -> subprocess.CompletedProcess:
+    """`manage.py <args>` in a process of its own, waited for; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def stop(process: subprocess.Popen, timeout: float = 15) -> None:

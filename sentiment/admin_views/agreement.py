@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sentiment.admin_views import admin_context, parse_tweet_id, require
+from sentiment.admin_views import admin_context, parse_tweet_id, require, staff_user
 from sentiment.models import Label
 from sentiment.services import agreement, annotation
 
@@ -49,7 +49,7 @@ def settle(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No tweet was chosen to settle.")
         return HttpResponseRedirect(back)
     try:
-        settled = annotation.settle([tweet_id], request.user, label)
+        settled = annotation.settle([tweet_id], staff_user(request), label)
     except annotation.AnnotationError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(back)

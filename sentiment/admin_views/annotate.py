@@ -7,7 +7,9 @@ shows the tweet it prefetched at once, without waiting for that answer.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sentiment.admin_views import admin_context, parse_tweet_id, require
+from sentiment.admin_views import admin_context, parse_tweet_id, require, staff_user
 from sentiment.models import Label, Tweet
 from sentiment.services import annotation, queue
 
@@ -44,7 +46,7 @@ def page(request: HttpRequest) -> HttpResponse:
     if order not in queue.ORDERS:
         order = queue.DEFAULT_ORDER
     tweets = queue.next_tweets(
-        request.user, count=PREFETCH + 1, order=order, exclude=_skipped(request)
+        staff_user(request), count=PREFETCH + 1, order=order, exclude=_skipped(request)
     )
     left, more = queue.left()
     config = {
@@ -68,13 +70,13 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def label(request: HttpRequest) -> JsonResponse:
-    def handle() -> dict:
+    def handle() -> dict | JsonResponse:
         body = _body(request)
         tweet_id, value = _tweet_id(body), body.get("label")
         if value not in Label.values:
             raise BadRequest(f"label must be one of {', '.join(Label.values)}")
         params = _queue_request(body, tweet_id)  # all checked before anything is saved
-        tweets = annotation.annotate([tweet_id], request.user, value)
+        tweets = annotation.annotate([tweet_id], staff_user(request), value)
         if not tweets:
             return _not_found(tweet_id)
         return {"saved": _saved(request, tweets[0], value), **_answer(request, params)}
@@ -84,7 +86,7 @@ def label(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def skip(request: HttpRequest) -> JsonResponse:
-    def handle() -> dict:
+    def handle() -> dict | JsonResponse:
         body = _body(request)
         tweet_id = _tweet_id(body)
         params = _queue_request(body, tweet_id)
@@ -97,9 +99,9 @@ def skip(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def undo(request: HttpRequest) -> JsonResponse:
-    def handle() -> dict:
+    def handle() -> dict | JsonResponse:
         tweet_id = _tweet_id(_body(request))
-        tweets = annotation.withdraw([tweet_id], request.user)
+        tweets = annotation.withdraw([tweet_id], staff_user(request))
         if not tweets:
             if not Tweet.objects.filter(pk=tweet_id).exists():
                 return _not_found(tweet_id)
@@ -120,7 +122,7 @@ def undo(request: HttpRequest) -> JsonResponse:
 
 def _answer(request: HttpRequest, params: QueueRequest) -> dict:
     tweets = queue.next_tweets(
-        request.user,
+        staff_user(request),
         count=params.want,
         order=params.order,
         exclude={*params.exclude, *_skipped(request)},
@@ -153,7 +155,7 @@ def _queue_request(body: dict, current: int) -> QueueRequest:
     )
 
 
-def _json(request: HttpRequest, handle) -> JsonResponse:
+def _json(request: HttpRequest, handle: Callable[[], dict | JsonResponse]) -> JsonResponse:
     if not request.user.has_perm(PERMISSION):
         return JsonResponse({"error": "you may not annotate tweets"}, status=403)
     try:
@@ -183,16 +185,18 @@ def _body(request: HttpRequest) -> dict:
 
 def _tweet_id(body: dict) -> int:
     value = body.get("tweet")
-    if isinstance(value, str) or parse_tweet_id(value) is None:
+    tweet_id = None if isinstance(value, str) else parse_tweet_id(value)
+    if tweet_id is None:
         raise BadRequest("`tweet` must be a tweet id (a positive integer below 2**63)")
-    return value
+    return tweet_id
 
 
 def _ids(values: object) -> list[int]:
     if not isinstance(values, list) or len(values) > MAX_IDS:
         raise BadRequest(f"tweet id lists hold at most {MAX_IDS} integers")
-    ids = [parse_tweet_id(v) for v in values if not isinstance(v, bool)]
-    if None in ids:
+    parsed = [parse_tweet_id(v) for v in values if not isinstance(v, bool)]
+    ids = [i for i in parsed if i is not None]
+    if len(ids) != len(parsed):
         raise BadRequest("tweet id lists hold tweet ids only (positive integers below 2**63)")
     return ids
 
@@ -203,7 +207,7 @@ def _order(value: object) -> str:
     return value
 
 
-def _want(value: object) -> int:
+def _want(value: Any) -> int:  # a JSON value
     try:
         want = int(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float

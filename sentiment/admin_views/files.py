@@ -12,7 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from sentiment.admin_views import admin_context, require
+from sentiment.admin_views import admin_context, require, staff_user
 from sentiment.services.tweets import ImportRejected, export_tweets, import_tweets
 from sentiment.tweetfiles import TweetFileError
 
@@ -51,7 +51,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 upload.name,
                 source=form.cleaned_data["source"] or None,
                 skip_invalid=form.cleaned_data["skip_invalid"],
-                annotator=request.user,
+                annotator=staff_user(request),
             )
             rejected = report.rejected
         except TweetFileError as exc:
@@ -74,7 +74,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/sentiment/tweet/import.html", context, status=status)
 
 
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: HttpRequest) -> HttpResponse | FileResponse:
     require(request, "sentiment.export_tweet")
     form = ExportForm(request.GET if "format" in request.GET else None)
     error = ""

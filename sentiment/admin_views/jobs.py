@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sentiment.admin_views import admin_context, require
+from sentiment.admin_views import admin_context, require, staff_user
 from sentiment.models import Job
 from sentiment.services import jobs
 from sentiment.tweetfiles import TweetFileError
@@ -33,7 +33,7 @@ class ScoreForm(forms.Form):
 def retrain(request: HttpRequest) -> HttpResponse:
     require(request, "sentiment.start_retrain")
     try:
-        job = jobs.submit_retrain(request.user)
+        job = jobs.submit_retrain(staff_user(request))
     except jobs.JobError as exc:
         messages.error(request, f"No new training started: {exc}.")
         return redirect("admin:sentiment_modelversion_changelist")
@@ -54,7 +54,7 @@ def score_page(request: HttpRequest) -> HttpResponse:
             job = jobs.submit_scoring(
                 upload.file,
                 upload.name,
-                request.user,
+                staff_user(request),
                 skip_invalid=form.cleaned_data["skip_invalid"],
             )
         except (TweetFileError, jobs.JobError) as exc:
@@ -67,7 +67,7 @@ def score_page(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/sentiment/job/score.html", context, status=status)
 
 
-def result(request: HttpRequest, job_id: str) -> HttpResponse:
+def result(request: HttpRequest, job_id: str) -> FileResponse:
     require(request, "sentiment.view_job")
     job = Job.objects.filter(pk=job_id).first() if _is_uuid(job_id) else None
     path = jobs.output_path(job) if job else None

@@ -78,7 +78,8 @@ class JobListView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise BadRequest("send the tweet file as the multipart field `file`", "file_missing")
-        skip = str(request.data.get("skip_invalid", "")).lower() in ("1", "true", "yes", "on")
+        form = request.data if isinstance(request.data, dict) else {}  # multipart: a QueryDict
+        skip = str(form.get("skip_invalid", "")).lower() in ("1", "true", "yes", "on")
         try:
             job = jobs.submit_scoring(upload.file, upload.name, _owner(request), skip_invalid=skip)
         except TweetFileError as exc:

@@ -17,7 +17,8 @@ class JSONFirstNegotiation(DefaultContentNegotiation):
     (and an unacceptable Accept still gets 406).
     """
 
-    def select_renderer(
+    # DRF declares an Iterable but always passes the view's list, which is indexed here.
+    def select_renderer(  # type: ignore[override]
         self, request: Any, renderers: list[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "")

@@ -86,7 +86,10 @@ class ProbabilitiesSerializer(serializers.Serializer):
 class PredictResultSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The tweet, as sent.")
     score = serializers.FloatField(min_value=-1, max_value=1)
-    label = serializers.ChoiceField(choices=Label.choices, help_text="The most probable label.")
+    # A declared field: the serializer's metaclass moves it out of the class attributes.
+    label = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Label.choices, help_text="The most probable label."
+    )
     probabilities = ProbabilitiesSerializer()
     explanation = serializers.ListField(
         child=serializers.ListField(min_length=2, max_length=2),
@@ -294,7 +297,8 @@ class JobSerializer(serializers.Serializer):
     stage = serializers.CharField(help_text="The current step: validating, scoring…")
     rows_done = serializers.IntegerField()
     rows_total = serializers.IntegerField(allow_null=True, help_text="Known once validated.")
-    errors = serializers.ListField(
+    # A declared field: the serializer's metaclass moves it out of the class attributes.
+    errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="Rejected rows, with their line and reason."
     )
     message = serializers.CharField(help_text="The outcome, the reason it failed, or a wait.")

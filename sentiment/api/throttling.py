@@ -45,6 +45,9 @@ _last_failure_logged = -_LOG_EVERY_SECONDS
 
 class _FixedWindowThrottle(SimpleRateThrottle):
     setting = ""  # the setting that holds this throttle's rate
+    # Set by SimpleRateThrottle.__init__ from the rate (DRF's stubs leave them out).
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str | None:
         return getattr(settings, self.setting)

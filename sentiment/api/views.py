@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
@@ -45,6 +47,7 @@ class PredictViewSet(viewsets.ViewSet):
                 raise LengthRequired()
             raise BadRequest(f"the request body is empty; send {EXAMPLE}", "empty_body")
         body = parse_predict_request(request.data, limits.current())
+        data: Mapping[str, object]
         try:
             if body.detail:
                 version, results = prediction.predict_detail(body.tweets)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -10,7 +10,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 LABEL_ORDER = ("negative", "neutral", "positive")
 
 
-def ordered_labels(labels: Sequence[str]) -> list[str]:
+def ordered_labels(labels: Iterable[str]) -> list[str]:
     """Labels in their natural order (negative, neutral, positive), unknown ones last."""
     present = set(labels)
     known = [label for label in LABEL_ORDER if label in present]

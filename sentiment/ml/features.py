@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -277,12 +278,12 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
                 max_features=self.char_max_features,
                 sublinear_tf=self.sublinear_tf,
             )
-            parts.append(self.char_.fit_transform(docs))
+            parts.append(self.char_.fit_transform(cast("list[Tokens]", docs)))
         self.lexicon_ = None
         if self.lexicon_scale:
             self.lexicon_ = LexiconFeatures(scale=self.lexicon_scale).fit(docs or [])
             if lexicon is None:
-                lexicon = self.lexicon_.transform(docs)
+                lexicon = self.lexicon_.transform(cast("list[Tokens]", docs))
             parts.append(sp.csr_matrix(lexicon))
         self.n_features_out_ = sum(p.shape[1] for p in parts)
         return sp.hstack(parts, format="csr", dtype=np.float32)

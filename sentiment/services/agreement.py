@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth import get_user_model
 
@@ -18,14 +20,17 @@ class Disagreement:
     annotations: list[Annotation]
 
 
-def report() -> tuple[AgreementReport, dict[int, str]]:
+def report() -> tuple[AgreementReport, dict[Hashable, str]]:
     """The agreement over every tweet labelled by two people or more, and annotator names."""
     rows = Annotation.objects.filter(tweet__annotation_count__gte=2).values_list(
         "tweet_id", "annotator_id", "label"
     )
     result = agreement_report(rows.iterator(chunk_size=5000), Label.values)
-    ids = {pair.first for pair in result.pairs} | {pair.second for pair in result.pairs}
-    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    # The pairs hold the annotator ids read above.
+    ids = {cast(int, who) for pair in result.pairs for who in (pair.first, pair.second)}
+    names: dict[Hashable, str] = dict(
+        get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
+    )
     return result, names
 
 

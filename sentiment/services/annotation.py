@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -35,11 +36,11 @@ class AnnotationError(Exception):
     """A label or a number that cannot be recorded; the message says why."""
 
 
-def can_settle(user: object) -> bool:
+def can_settle(user: User | AnonymousUser) -> bool:
     return bool(getattr(user, "has_perm", None)) and user.has_perm(SETTLE_PERMISSION)
 
 
-def annotate(tweet_ids: Iterable[int], user: object, label: str) -> list[Tweet]:
+def annotate(tweet_ids: Iterable[int], user: User, label: str) -> list[Tweet]:
     """Record `user`'s label for each tweet (replacing theirs), then agree the tweets' labels."""
     _check_label(label)
 
@@ -66,7 +67,7 @@ def annotate(tweet_ids: Iterable[int], user: object, label: str) -> list[Tweet]:
     return _change(tweet_ids, user, edit)
 
 
-def withdraw(tweet_ids: Iterable[int], user: object) -> list[Tweet]:
+def withdraw(tweet_ids: Iterable[int], user: User) -> list[Tweet]:
     """Remove `user`'s own annotation of each tweet (undo); returns the tweets that had one."""
 
     def edit(tweets: list[Tweet], annotations: dict[int, list[Annotation]]) -> dict[int, str]:
@@ -84,7 +85,7 @@ def withdraw(tweet_ids: Iterable[int], user: object) -> list[Tweet]:
     return _change(tweet_ids, user, edit)
 
 
-def settle(tweet_ids: Iterable[int], user: object, label: str) -> list[Tweet]:
+def settle(tweet_ids: Iterable[int], user: User, label: str) -> list[Tweet]:
     """A reviewer's decision: the tweets' label is `label`, whatever the annotations say."""
     _check_label(label)
     _check_can_settle(user)
@@ -99,7 +100,7 @@ def settle(tweet_ids: Iterable[int], user: object, label: str) -> list[Tweet]:
     return _change(tweet_ids, user, edit)
 
 
-def reset(tweet_ids: Iterable[int], user: object) -> list[Tweet]:
+def reset(tweet_ids: Iterable[int], user: User) -> list[Tweet]:
     """Clear the tweets' label, annotations and decision: they go back to the queue."""
     _check_can_settle(user)
 
@@ -115,7 +116,7 @@ def reset(tweet_ids: Iterable[int], user: object) -> list[Tweet]:
     return _change(tweet_ids, user, edit)
 
 
-def set_wanted(tweet_ids: Iterable[int], user: object, wanted: int) -> list[Tweet]:
+def set_wanted(tweet_ids: Iterable[int], user: User, wanted: int) -> list[Tweet]:
     """Ask for `wanted` annotators on each tweet (overlap), and agree again with that number."""
     _check_can_settle(user)
     if not 1 <= wanted <= 10:
@@ -130,7 +131,7 @@ def set_wanted(tweet_ids: Iterable[int], user: object, wanted: int) -> list[Twee
     return _change(tweet_ids, user, edit, extra_fields=["annotations_wanted"])
 
 
-def label_from_admin(tweet_ids: Iterable[int], user: object, label: str) -> list[Tweet]:
+def label_from_admin(tweet_ids: Iterable[int], user: User, label: str) -> list[Tweet]:
     """A label set in the admin's form, list or bulk actions.
 
     A reviewer (who may settle) decides the label, and "" resets the tweet; anyone else gives
@@ -170,7 +171,7 @@ Edit = Callable[[list[Tweet], dict[int, list[Annotation]]], dict[int, str]]
 
 
 def _change(
-    tweet_ids: Iterable[int], user: object, edit: Edit, *, extra_fields: list[str] | None = None
+    tweet_ids: Iterable[int], user: User, edit: Edit, *, extra_fields: list[str] | None = None
 ) -> list[Tweet]:
     """Lock the tweets, let `edit` change them and their annotations, save, log; by chunks."""
     ids = sorted({int(pk) for pk in tweet_ids})
@@ -217,7 +218,7 @@ def _agree(tweet: Tweet, annotations: list[Annotation]) -> None:
         tweet.annotated_by, tweet.annotated_at = None, None
 
 
-def _log(user: object, tweets: list[Tweet], messages: dict[int, str]) -> None:
+def _log(user: User, tweets: list[Tweet], messages: dict[int, str]) -> None:
     if not tweets:
         return
     content_type = ContentType.objects.get_for_model(Tweet)
@@ -234,7 +235,7 @@ def _log(user: object, tweets: list[Tweet], messages: dict[int, str]) -> None:
     )
 
 
-def _of(annotations: list[Annotation], user: object) -> Annotation | None:
+def _of(annotations: list[Annotation], user: User) -> Annotation | None:
     return next((a for a in annotations if a.annotator_id == user.pk), None)
 
 
@@ -243,6 +244,6 @@ def _check_label(label: str) -> None:
         raise AnnotationError(f"unknown label {label!r}: expected one of {', '.join(Label.values)}")
 
 
-def _check_can_settle(user: object) -> None:
+def _check_can_settle(user: User | AnonymousUser) -> None:
     if not can_settle(user):
         raise AnnotationError("only a reviewer (permission “settle tweets”) can do this")

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.predictor import Predictor
@@ -59,7 +60,7 @@ class Figures:
     known_tokens: int = 0
     tokens: int = 0
 
-    def add_predictions(self, labels: Sequence[str], scores: Sequence[float]) -> None:
+    def add_predictions(self, labels: Sequence[str], scores: Sequence[float] | np.ndarray) -> None:
         self.tweets += len(scores)
         for label in labels:
             self.labels[label] = self.labels.get(label, 0) + 1
@@ -99,7 +100,7 @@ class Figures:
         return cls(row.tweets, dict(row.label_counts), scores, row.known_tokens, row.tokens)
 
 
-def psi(live: Sequence[float], reference: Sequence[float]) -> float:
+def psi(live: Sequence[float] | np.ndarray, reference: Sequence[float] | np.ndarray) -> float:
     """Population stability index between two count (or share) vectors of the same bins."""
     a = np.asarray(live, float)
     e = np.asarray(reference, float)
@@ -362,7 +363,7 @@ def versions_with_traffic(*, minutes: float) -> list[int]:
     )
 
 
-class DriftCollector:
+class DriftCollector(Collector):
     """Scrape-time gauges: PSI per version and measure, unknown-token shares."""
 
     def collect(self) -> Iterator[Metric]:

@@ -25,12 +25,13 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
@@ -68,13 +69,13 @@ class ModelBusy(JobError):
 # --- submitting ----------------------------------------------------------------------------
 
 
-def submit_retrain(user: AbstractBaseUser, *, force: bool = False) -> Job:
+def submit_retrain(user: User, *, force: bool = False) -> Job:
     """Queue the same retrain the command runs, recorded as started from the admin by `user`."""
     _refuse_if_model_busy()
     return _submit(Job(kind=Job.Kind.RETRAIN, user=user, params={"force": force}))
 
 
-def submit_activation(version_id: int, user: AbstractBaseUser | None, reason: str = "") -> Job:
+def submit_activation(version_id: int, user: User | None, reason: str = "") -> Job:
     """Queue the activation of a version and the rescoring of the unlabelled tweets."""
     _check_version(version_id)
     _refuse_if_model_busy()
@@ -94,7 +95,7 @@ def activate_here(version_id: int, *, reason: str = "") -> Job:
 
 
 def submit_scoring(
-    stream: BinaryIO, name: str, user: AbstractBaseUser | None, *, skip_invalid: bool = False
+    stream: BinaryIO, name: str, user: User | None, *, skip_invalid: bool = False
 ) -> Job:
     """Store an uploaded tweet file and queue its scoring; raises TweetFileError for a name
     whose format is unknown."""
@@ -187,7 +188,7 @@ def _send(job: Job) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def visible_jobs(user: AbstractBaseUser | None, *, only_own: bool):
+def visible_jobs(user: User | None, *, only_own: bool):
     """The jobs `user` may see: their own with `only_own` (API tokens), otherwise all."""
     queryset = Job.objects.select_related("user")
     return queryset.filter(user=user) if only_own else queryset
@@ -303,7 +304,7 @@ def _run_scoring(job: Job, progress: Progress) -> str:
     return f"Scored {report.scored:,} tweets with version {report.version}."
 
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[Job, Progress], str]] = {
     Job.Kind.RETRAIN: _run_retrain,
     Job.Kind.ACTIVATE: _run_activation,
     Job.Kind.SCORE: _run_scoring,

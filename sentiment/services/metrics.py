@@ -35,6 +35,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from sentiment.models import ModelVersion, TrainingRun, Tweet
 from sentiment.services import drift
@@ -92,7 +93,7 @@ def record_predictions(version: int, labels: Sequence[str], scores: Sequence[flo
         observe(score)
 
 
-class DatabaseCollector:
+class DatabaseCollector(Collector):
     """Figures kept in the database, read at scrape time (a few indexed queries)."""
 
     def collect(self) -> Iterator[Metric]:
@@ -145,6 +146,8 @@ def _retrain_durations() -> HistogramMetricFamily:
         "status", "started_at", "finished_at"
     )
     for status, started, ended in rows.iterator():
+        if ended is None:  # never: the filter asks for finished runs; for the type checker
+            continue
         finished.setdefault(status, []).append((ended - started).total_seconds())
     for status, seconds in sorted(finished.items()):
         values = np.asarray(seconds)

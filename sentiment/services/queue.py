@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet
 
 from sentiment.ml.sampling import pick_diverse, window_size
@@ -45,7 +46,7 @@ def open_tweets() -> QuerySet:
 
 
 def next_tweets(
-    user: object,
+    user: User,
     *,
     count: int = 1,
     order: str = DEFAULT_ORDER,
@@ -110,6 +111,7 @@ def cards(tweets: Sequence[Tweet]) -> list[dict]:
         if (serving and tweets)
         else [None] * len(tweets)
     )
+    version = serving.version if serving else None
     out = []
     for tweet, detail in zip(tweets, details, strict=True):
         card = {
@@ -126,7 +128,7 @@ def cards(tweets: Sequence[Tweet]) -> list[dict]:
                 "score": detail["score"],
                 "probabilities": detail["probabilities"],
                 "terms": detail["explanation"],
-                "model_version": serving.version,
+                "model_version": version,
             }
         out.append(card)
     return out

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from sentiment.ml import sampling
 from sentiment.ml.predictor import Predictor
-from sentiment.models import ModelVersion, Tweet
+from sentiment.models import ModelVersion, Tweet, db_column
 from sentiment.services import versions
 from sentiment.services.progress import SILENT, Progress
 from sentiment.services.tweets import iter_values
@@ -85,8 +85,8 @@ def store_scores(values: list[tuple[int, float, float, int]]) -> None:
     # Every identifier below comes from the model's metadata or a constant, never from input.
     quote = connection.ops.quote_name
     meta = Tweet._meta
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    columns = [quote(meta.get_field(name).column) for name in SCORE_FIELDS]
+    table, pk = quote(meta.db_table), quote(db_column(Tweet, "id"))
+    columns = [quote(db_column(Tweet, name)) for name in SCORE_FIELDS]
     with connection.cursor() as cursor:
         if connection.vendor != "mysql":
             assignments = ", ".join(f"{column} = %s" for column in columns)

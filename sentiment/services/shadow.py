@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 from prometheus_client import Counter
@@ -62,7 +63,7 @@ def current() -> ShadowRun | None:
     return ShadowRun.objects.filter(ended_at__isnull=True).select_related("version").first()
 
 
-def start(version_id: int, *, user: object | None = None, sample_rate: float | None = None):
+def start(version_id: int, *, user: User | None = None, sample_rate: float | None = None):
     """Put version `version_id` in shadow, ending any other shadow run."""
     rate = settings.SHADOW_SAMPLE_RATE if sample_rate is None else sample_rate
     if not 0 < rate <= 1:

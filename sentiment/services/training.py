@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -84,7 +84,7 @@ def retrain(
     trigger: str = TrainingRun.Trigger.MANUAL,
     force: bool = False,
     dry_run: bool = False,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     report: Report = lambda line: None,
     progress: Progress = SILENT,
 ) -> RetrainResult:
@@ -131,7 +131,7 @@ def _train(
     force: bool,
     dry_run: bool,
     run: TrainingRun | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> RetrainResult:
     progress.stage("reading", "the annotated tweets")
     data = _read_annotations(progress)
@@ -193,6 +193,7 @@ def _train(
         message = f"Version {version.pk} is now active; {scored:,} unlabelled tweets rescored."
         status = TrainingRun.Status.SUCCEEDED
     else:
+        assert champion is not None  # the gate passes any version when none is active
         message = (
             f"Version {version.pk} was rejected; version {champion.pk} goes on serving. "
             f"To serve it anyway: `python manage.py activate_model {version.pk}`."

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
 from sentiment.ml.data import text_hash
-from sentiment.models import Tweet
+from sentiment.models import Tweet, db_column
 from sentiment.tweetfiles import Rejection, read_tweets, write_tweets
 
 IMPORT_BATCH = 5000
@@ -52,7 +53,7 @@ def import_tweets(
     *,
     source: str | None = None,
     skip_invalid: bool = False,
-    annotator: object | None = None,
+    annotator: User | None = None,
 ) -> ImportReport:
     """Import every row of a tweet file in one transaction.
 
@@ -124,7 +125,9 @@ def _insert(rows: list[tuple[str, str, str, str]], created, annotator_id: int | 
         if not field.primary_key and field.name not in given
     ]
     defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in others)
-    columns = [Tweet._meta.get_field(name).column for name in given] + [f.column for f in others]
+    columns = [db_column(Tweet, name) for name in given] + [
+        db_column(Tweet, f.name) for f in others
+    ]
     table = ops.quote_name(Tweet._meta.db_table)
     names = ", ".join(ops.quote_name(column) for column in columns)
     placeholders = ", ".join(["%s"] * len(columns))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from sentiment.ml.artifacts import ArtifactError, Checksums, verify_artifacts
@@ -42,9 +42,7 @@ def load_predictor(version: ModelVersion) -> Predictor:
     return Predictor.load(version_path(version), checksums(version))
 
 
-def activate(
-    version_id: int, *, user: AbstractBaseUser | None = None, reason: str = ""
-) -> ModelVersion:
+def activate(version_id: int, *, user: User | None = None, reason: str = "") -> ModelVersion:
     """Move the active pointer to version `version_id` (callers hold the model lock).
 
     Its files are verified first; a version that fails is refused and nothing changes. The
@@ -86,7 +84,7 @@ def activate(
 def activate_and_rescore(
     version_id: int,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     reason: str = "",
     predictor: Predictor | None = None,
     progress: Progress = SILENT,
@@ -118,6 +116,6 @@ def activate_and_rescore(
     return version, scored
 
 
-def _describe(user: AbstractBaseUser | None, reason: str) -> str:
+def _describe(user: User | None, reason: str) -> str:
     who = user.get_username() if user is not None and getattr(user, "pk", None) else ""
     return f"activation by {who}" if who else f"activation ({reason or 'no reason given'})"

@@ -7,8 +7,8 @@ from django.db import connection
 from django.urls import reverse
 
 from sentiment import paginators
-from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
+from tests.factories import TweetFactory
 
 LIST = reverse("admin:sentiment_tweet_changelist")
 
@@ -16,10 +16,7 @@ LIST = reverse("admin:sentiment_tweet_changelist")
 @pytest.fixture
 def tweets(db):
     Tweet.objects.bulk_create(
-        Tweet(
-            text=f"tweet {i}", text_hash=text_hash(f"tweet {i}"), label="" if i % 2 else "positive"
-        )
-        for i in range(30)
+        TweetFactory.build(text=f"tweet {i}", label="" if i % 2 else "positive") for i in range(30)
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.urls import reverse
 
 from sentiment.models import Job, ModelVersion, TrainingRun
 from sentiment.services import jobs
+from tests.conftest import retrain
 
 
 def test_versions_are_listed_with_their_metrics(admin_client, active_model):
@@ -38,7 +37,7 @@ def test_a_version_shows_its_confusion_matrix_read_only(admin_client, active_mod
 
 def test_a_failed_run_is_listed(admin_client, db):
     with pytest.raises(CommandError, match="no annotated tweets"):
-        call_command("retrain", stdout=StringIO())
+        retrain()
 
     response = admin_client.get(reverse("admin:sentiment_trainingrun_changelist"))
 

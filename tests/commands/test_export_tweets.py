@@ -10,8 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
+from tests.factories import TweetFactory
 
 ROWS = [
     ('Il a dit "jamais" 😤, puis "peut-être"', "negative", "survey"),
@@ -25,8 +25,7 @@ ROWS = [
 @pytest.fixture
 def stored(db):
     Tweet.objects.bulk_create(
-        Tweet(text=t, text_hash=text_hash(t), label=label, source=source)
-        for t, label, source in ROWS
+        TweetFactory.build(text=t, label=label, source=source) for t, label, source in ROWS
     )
 
 

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from io import StringIO
 
 import joblib
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from sentiment.ml.artifacts import MODEL_FILE, VECTORIZER_FILE, sha256_bytes
-from sentiment.ml.data import text_hash
 from sentiment.models import Activation, ModelVersion, TrainingRun, Tweet
-from tests.conftest import ROOT
-
-
-def retrain(*args) -> str:
-    out = StringIO()
-    call_command("retrain", *args, stdout=out)
-    return out.getvalue()
+from tests.conftest import retrain
+from tests.factories import TweetFactory
+from tests.servers import run_command
 
 
 def add(texts_by_label: dict[str, list[str]]) -> None:
     Tweet.objects.bulk_create(
-        Tweet(text=t, text_hash=text_hash(t), label=label)
+        TweetFactory.build(text=t, label=label)
         for label, texts in texts_by_label.items()
         for t in texts
     )
@@ -149,14 +141,7 @@ def test_an_unreachable_database_exits_non_zero_with_one_line(tmp_path):
         "SENTIMENT_MODEL_DIR": str(tmp_path / "models"),
     }
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command(env, "retrain", timeout=60)
 
     assert result.returncode == 1
     assert result.stderr.startswith("CommandError: retrain failed: the database is unreachable")

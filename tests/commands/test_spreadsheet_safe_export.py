@@ -17,9 +17,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
 from tests.annotation.conftest import logged_in
+from tests.factories import TweetFactory
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE = [
@@ -40,8 +40,7 @@ HOSTILE = [
 def store(rows) -> None:
     Tweet.objects.all().delete()
     Tweet.objects.bulk_create(
-        Tweet(text=t, text_hash=text_hash(t), label=label, source=source)
-        for t, label, source in rows
+        TweetFactory.build(text=t, label=label, source=source) for t, label, source in rows
     )
 
 

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from sentiment.models import Activation, JobLock, ModelVersion, TrainingRun
-from tests.conftest import ROOT, install_version, using_mysql
-from tests.servers import get, gunicorn, post_json
+from tests.conftest import install_version, retrain, using_mysql
+from tests.servers import get, gunicorn, post_json, run_command, start_command
 
 TWEETS = {"tweets": ["best concert of my life", "the train is late again"]}
 
@@ -29,14 +25,7 @@ def wait_for(condition, *, timeout: float = 60, what: str = "the condition") -> 
 
 
 def activate(direct_url: str, env: dict[str, str], version: int) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "activate_model", str(version)],
-        cwd=ROOT,
-        env={**env, "DATABASE_URL": direct_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_command({**env, "DATABASE_URL": direct_url}, "activate_model", str(version))
     assert result.returncode == 0, result.stderr
 
 
@@ -96,32 +85,25 @@ def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_fai
         )
     champion = install_version(trained_artifacts, isolated_model_dir)
     database = away_database()
-    retrain = subprocess.Popen(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env={**subprocess_env, "DATABASE_URL": database.url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    cut_off = start_command({**subprocess_env, "DATABASE_URL": database.url}, "retrain")
     try:
         # train_size is written just before fitting: the run is midway.
         wait_for(
             lambda: TrainingRun.objects.filter(train_size__isnull=False).exists(),
             what="the retrain to start fitting",
         )
-        retrain.send_signal(signal.SIGSTOP)  # the cut lands before its next query, however fast
+        cut_off.send_signal(signal.SIGSTOP)  # the cut lands before its next query, however fast
         database.cut()
-        retrain.send_signal(signal.SIGCONT)
+        cut_off.send_signal(signal.SIGCONT)
         wait_for(lambda: database.proxy.refused > 0, what="the retrain to try to reconnect")
         database.restore()
-        _, stderr = retrain.communicate(timeout=120)
+        _, stderr = cut_off.communicate(timeout=120)
     finally:
-        if retrain.poll() is None:
-            retrain.kill()
+        if cut_off.poll() is None:
+            cut_off.kill()
 
     run = TrainingRun.objects.get()
-    assert retrain.returncode == 1
+    assert cut_off.returncode == 1
     assert stderr.startswith("CommandError: retrain failed: the database is unreachable")
     assert "Traceback" not in stderr
     assert list(ModelVersion.objects.values_list("pk", flat=True)) == [champion.pk]
@@ -132,6 +114,4 @@ def test_a_retrain_that_loses_the_database_activates_nothing_and_records_its_fai
     assert not JobLock.objects.exists()
     assert sorted(os.listdir(isolated_model_dir)) == [champion.directory]
 
-    out = StringIO()
-    call_command("retrain", stdout=out)
-    assert "is now active" in out.getvalue()
+    assert "is now active" in retrain()

@@ -10,10 +10,10 @@ import os
 import subprocess
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from sentiment.models import ModelVersion, TrainingRun
-from tests.conftest import install_version, require
+from tests.conftest import install_version, require, retrain
 
 KB = 1024
 
@@ -43,7 +43,7 @@ def small_model_folder(tmp_path, settings, trained_artifacts):
 
 def retrain_fails_with(reason: str) -> None:
     with pytest.raises(CommandError) as failure:
-        call_command("retrain")
+        retrain()
     assert str(failure.value).startswith("retrain failed: cannot write the model to")
     assert reason in str(failure.value)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import subprocess
-import sys
 import time
 from io import StringIO
 from pathlib import Path
@@ -15,7 +13,8 @@ import pytest
 from django.core.management import call_command
 
 from sentiment.models import JobLock, ModelVersion, TrainingRun, Tweet
-from tests.conftest import ROOT, install_version
+from tests.conftest import install_version, retrain
+from tests.servers import start_command
 
 ROWS = 80_000
 
@@ -40,17 +39,6 @@ def read_position(pid: int, path: Path) -> int:
     return 0
 
 
-def manage(env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.fixture
 def big_file(tmp_path) -> Path:
     path = tmp_path / "big.csv"
@@ -67,7 +55,7 @@ def test_an_import_killed_midway_leaves_the_table_as_it_was(
     subprocess_env, demo_tweets_committed, big_file
 ):
     size = big_file.stat().st_size
-    importing = manage(subprocess_env, "import_tweets", str(big_file))
+    importing = start_command(subprocess_env, "import_tweets", str(big_file))
     try:
         wait_for(
             lambda: read_position(importing.pid, big_file) > size // 3,
@@ -91,14 +79,14 @@ def test_a_retrain_killed_midway_leaves_no_lock_and_the_next_one_works(
     subprocess_env, demo_tweets_committed, trained_artifacts, isolated_model_dir
 ):
     champion = install_version(trained_artifacts, isolated_model_dir)
-    first = manage(subprocess_env, "retrain")
+    first = start_command(subprocess_env, "retrain")
     try:
         wait_for(
             lambda: TrainingRun.objects.filter(train_size__isnull=False).exists(),
             what="the retrain to start fitting",
         )
         first.send_signal(signal.SIGSTOP)  # holding the lock, midway
-        second = manage(subprocess_env, "retrain")
+        second = start_command(subprocess_env, "retrain")
         _, refused = second.communicate(timeout=120)
         first.send_signal(signal.SIGKILL)
     finally:
@@ -110,11 +98,10 @@ def test_a_retrain_killed_midway_leaves_no_lock_and_the_next_one_works(
     assert JobLock.objects.get().pid == first.pid  # the killed run's lock is still there
     assert ModelVersion.objects.get(is_active=True) == champion
 
-    out = StringIO()
-    call_command("retrain", stdout=out)
+    output = retrain()
 
     runs = {run.pid: run for run in TrainingRun.objects.all()}
-    assert "is now active" in out.getvalue()
+    assert "is now active" in output
     assert ModelVersion.objects.get(is_active=True) != champion
     assert runs[first.pid].status == "failed"
     assert runs[first.pid].error.startswith("interrupted")

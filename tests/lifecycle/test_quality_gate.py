@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import random
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from sentiment.ml.artifacts import MODEL_FILE
 from sentiment.ml.data import evaluation_mask
 from sentiment.models import ModelVersion, TrainingRun, Tweet
-
-
-def retrain(*args: str) -> str:
-    out = StringIO()
-    call_command("retrain", *args, stdout=out)
-    return out.getvalue()
+from tests.conftest import retrain
 
 
 def scramble_training_labels() -> None:

@@ -6,19 +6,18 @@ import pytest
 from django.db import transaction
 
 from sentiment.ml import sampling
-from sentiment.ml.data import text_hash
 from sentiment.models import Tweet
 from sentiment.services import scoring, versions
-
-
-def tweet(text: str, label: str = "") -> Tweet:
-    return Tweet(text=text, text_hash=text_hash(text), label=label)
+from tests.factories import TweetFactory
 
 
 @pytest.fixture
 def tweets(db):
-    unlabelled = [tweet(f"tweet {n} love it" if n % 2 else f"tweet {n} awful") for n in range(23)]
-    labelled = [tweet("labelled already", "positive")]
+    unlabelled = [
+        TweetFactory.build(text=f"tweet {n} love it" if n % 2 else f"tweet {n} awful")
+        for n in range(23)
+    ]
+    labelled = [TweetFactory.build(text="labelled already", label="positive")]
     Tweet.objects.bulk_create(unlabelled + labelled)
     return Tweet.objects.unlabelled(), Tweet.objects.labelled()
 
@@ -59,7 +58,9 @@ def test_rescoring_twice_overwrites_the_previous_scores(active_model, tweets):
 
 
 def test_store_scores_writes_the_given_rows_only(db):
-    first, second, third = Tweet.objects.bulk_create([tweet("one"), tweet("two"), tweet("three")])
+    first, second, third = Tweet.objects.bulk_create(
+        [TweetFactory.build(text=text) for text in ("one", "two", "three")]
+    )
 
     scoring.store_scores([(first.pk, 0.5, 0.25, 7), (third.pk, -1.0, 0.0, 7)])
     scoring.store_scores([])
@@ -83,7 +84,7 @@ class Undo(Exception):
 
 def _rescore_then_roll_back(version) -> None:
     with transaction.atomic():
-        Tweet.objects.create(text="made in the transaction", text_hash=text_hash("made in"))
+        TweetFactory(text="made in the transaction")
         scoring.refresh_predictions(version)
         raise Undo
 

@@ -6,23 +6,16 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.utils import timezone
 
 from sentiment.models import JobLock, ModelVersion, TrainingRun
-from tests.conftest import ROOT
-
-
-def retrain() -> str:
-    out = StringIO()
-    call_command("retrain", stdout=out)
-    return out.getvalue()
+from tests.conftest import retrain
+from tests.servers import run_command, start_command
 
 
 def hold_lock(*, host: str, pid: int, heartbeat_age: float = 0.0) -> JobLock:
@@ -87,19 +80,11 @@ def test_the_lock_is_released_after_success_and_after_failure(db, demo_tweets):
     assert not JobLock.objects.exists()
 
 
-def start_retrain(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_two_retrains_started_together_never_run_at_once(subprocess_env, demo_tweets_committed):
-    first, second = start_retrain(subprocess_env), start_retrain(subprocess_env)
+    first, second = (
+        start_command(subprocess_env, "retrain"),
+        start_command(subprocess_env, "retrain"),
+    )
     results = [(*p.communicate(timeout=300), p.returncode) for p in (first, second)]
 
     codes = sorted(code for _, _, code in results)
@@ -116,7 +101,7 @@ def test_two_retrains_started_together_never_run_at_once(subprocess_env, demo_tw
 def test_a_retrain_killed_midway_leaves_no_lock_and_the_next_one_works(
     subprocess_env, demo_tweets_committed
 ):
-    victim = start_retrain(subprocess_env)
+    victim = start_command(subprocess_env, "retrain")
     deadline = time.monotonic() + 60
     while not TrainingRun.objects.filter(status="running").exists():
         assert time.monotonic() < deadline, "the retrain never started"
@@ -125,14 +110,7 @@ def test_a_retrain_killed_midway_leaves_no_lock_and_the_next_one_works(
     victim.wait()
     assert JobLock.objects.exists()  # what a crash leaves behind
 
-    survivor = subprocess.run(
-        [sys.executable, "manage.py", "retrain"],
-        cwd=ROOT,
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    survivor = run_command(subprocess_env, "retrain")
 
     assert survivor.returncode == 0, survivor.stderr
     assert not JobLock.objects.exists()

@@ -9,8 +9,9 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from sentiment.models import TrainingRun, Tweet
+from sentiment.models import TrainingRun
 from tests.conftest import install_version
+from tests.factories import TweetFactory
 from tests.servers import get, gunicorn, post_json
 
 
@@ -89,8 +90,8 @@ def test_errors_are_counted_by_status(client, active_model):
 
 
 def test_database_figures_are_read_at_scrape_time(client, active_model):
-    Tweet.objects.create(text="waiting for a label", text_hash="x" * 64)
-    Tweet.objects.create(text="labelled", text_hash="y" * 64, label="positive")
+    TweetFactory(text="waiting for a label")
+    TweetFactory(text="labelled", label="positive")
     TrainingRun.objects.create(trigger="manual", status="rejected")
     scraped = scrape(client)
     assert value(scraped, "socialmetrics_annotation_backlog") == 1

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from sentiment.models import ModelVersion, TrainingRun
-from tests.conftest import ROOT, require
+from tests.conftest import require
+from tests.servers import run_command
 
 
 def test_retrain_runs_every_sunday_at_midnight_into_a_log():
@@ -37,15 +37,7 @@ def crontab():
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    return run_command(env, *args, check=True)
 
 
 def our_lines() -> list[str]:
