@@ -47,6 +47,13 @@ class AgreementReport:
     per_label: list[LabelAgreement] = field(default_factory=list)
 
 
+def _annotator_order(annotator: Hashable) -> tuple[int, int, str]:
+    """Numbers (user ids) in numeric order, then anything else by its text: 9 before 10."""
+    if isinstance(annotator, int):
+        return (0, annotator, "")
+    return (1, 0, str(annotator))
+
+
 def kappa(first: Sequence[str], second: Sequence[str], labels: Sequence[str]) -> float | None:
     """Cohen's kappa of two annotators over the same items; None when it is undefined."""
     if len(first) == 0 or len(set(first) | set(second)) < 2:
@@ -60,7 +67,7 @@ def alpha(by_item: dict[Hashable, dict[Hashable, str]], labels: Sequence[str]) -
     values = {label for ratings in items for label in ratings.values()}
     if len(values) < 2:
         return None
-    annotators = sorted({a for ratings in items for a in ratings}, key=str)
+    annotators = sorted({a for ratings in items for a in ratings}, key=_annotator_order)
     code = {label: i for i, label in enumerate(labels)}
     data = np.full((len(annotators), len(items)), np.nan)
     row = {a: i for i, a in enumerate(annotators)}
@@ -94,7 +101,7 @@ def agreement_report(
 
     per_pair: dict[tuple, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for ratings in shared.values():
-        for a, b in combinations(sorted(ratings, key=str), 2):
+        for a, b in combinations(sorted(ratings, key=_annotator_order), 2):
             first, second = per_pair[(a, b)]
             first.append(ratings[a])
             second.append(ratings[b])

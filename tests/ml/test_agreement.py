@@ -72,3 +72,11 @@ def test_alpha_counts_one_disagreement_in_four_items():
     # Do = 2/8; De from the pooled values (neg 2, pos 3, neu 3 of 8):
     # De = (8*8 - (4 + 9 + 9)) / (8 * 7) = 42/56; alpha = 1 - (2/8) / (42/56) = 2/3
     assert alpha(by_item, LABELS) == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_user_ids_pair_up_in_numeric_order():
+    rows = [(1, 9, "positive"), (1, 10, "negative")]
+
+    report = agreement_report(rows, LABELS)
+
+    assert [(p.first, p.second) for p in report.pairs] == [(9, 10)]  # not "10" < "9"
