@@ -23,7 +23,6 @@ from __future__ import annotations
 import atexit
 import logging
 import math
-import os
 import threading
 import time
 from bisect import bisect_right
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -42,6 +41,7 @@ from prometheus_client.registry import Collector
 from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.predictor import Predictor
 from sentiment.models import DriftReference, DriftWindow, ModelVersion
+from sentiment.services.background import ProcessThread, every, run_logged
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class LiveCounters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[int, Figures] = {}
-        self._flusher_pid: int | None = None
+        self._flusher = ProcessThread("drift-flush")
         self._warned: dict[int, float] = {}
 
     def add(self, version: int, labels: Sequence[str], scores: Sequence[float]) -> None:
@@ -275,29 +275,8 @@ class LiveCounters:
 
     def _ensure_flusher(self) -> None:
         interval = settings.DRIFT_FLUSH_SECONDS
-        if interval <= 0 or self._flusher_pid == os.getpid():
-            return
-        with self._lock:
-            # A forked worker inherits the flag but not the thread: compare process ids.
-            if self._flusher_pid == os.getpid():
-                return
-            self._flusher_pid = os.getpid()
-        threading.Thread(
-            target=self._run, args=(interval,), daemon=True, name="drift-flush"
-        ).start()
-        atexit.register(self._flush_quietly)
-
-    def _run(self, interval: float) -> None:
-        while True:
-            time.sleep(interval)
-            self._flush_quietly()
-
-    def _flush_quietly(self) -> None:
-        try:
-            close_old_connections()
-            self.flush()
-        except Exception:  # the flusher must never die, whatever happens
-            log.exception("drift flush failed")
+        if interval > 0 and self._flusher.start(every, interval, self.flush, "drift flush"):
+            atexit.register(run_logged, self.flush, "drift flush")
 
 
 live = LiveCounters()

@@ -15,19 +15,19 @@ model keeps serving; with no good model at all, `get()` raises ModelUnavailable.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 
 import sklearn
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 
 from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion
 from sentiment.services import versions
+from sentiment.services.background import ProcessThread, every
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ModelRegistry:
         self._problem: str = NO_MODEL
         self._refused: dict[int, float] = {}
         self._load_lock = threading.Lock()
-        self._poller_pid: int | None = None
+        self._poller = ProcessThread("model-reload")
 
     def get(self) -> ServingModel:
         """The model to answer this request with; raises ModelUnavailable."""
@@ -62,8 +62,8 @@ class ModelRegistry:
         if interval <= 0 or serving is None:
             self.refresh()
             serving = self._serving
-        if interval > 0 and self._poller_pid != os.getpid():
-            self._start_poller(interval)
+        if interval > 0 and not self._poller.running:
+            self._poller.start(every, interval, self.refresh, "model check")
         if serving is None:
             raise ModelUnavailable(self._problem)
         return serving
@@ -76,7 +76,9 @@ class ModelRegistry:
         """Load the active model now, e.g. in a server's post-fork hook."""
         self.refresh()
         if settings.SENTIMENT_RELOAD_SECONDS > 0:
-            self._start_poller(settings.SENTIMENT_RELOAD_SECONDS)
+            self._poller.start(
+                every, settings.SENTIMENT_RELOAD_SECONDS, self.refresh, "model check"
+            )
 
     def reset(self) -> None:
         """Forget the serving model (tests, and after the model folder is replaced)."""
@@ -145,26 +147,6 @@ class ModelRegistry:
             previous,
             time.perf_counter() - started,
         )
-
-    def _start_poller(self, interval: float) -> None:
-        with self._load_lock:
-            # A forked worker inherits the flag but not the thread: compare process ids.
-            if self._poller_pid == os.getpid():
-                return
-            self._poller_pid = os.getpid()
-        thread = threading.Thread(
-            target=self._poll, args=(interval,), daemon=True, name="model-reload"
-        )
-        thread.start()
-
-    def _poll(self, interval: float) -> None:
-        while True:
-            time.sleep(interval)
-            try:
-                close_old_connections()
-                self.refresh()
-            except Exception:  # the poller must never die, whatever happens
-                log.exception("model check failed")
 
 
 registry = ModelRegistry()

@@ -15,7 +15,6 @@ activated (`end_on_activation`, called by versions.activate).
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import random
 import threading
@@ -30,10 +29,11 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 from prometheus_client import Counter
 
-from sentiment.ml.artifacts import ArtifactError, load_artifacts
+from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion, ShadowRun
 from sentiment.services import versions
+from sentiment.services.background import ProcessThread
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class ShadowScorer:
         self._active: _Active | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=settings.SHADOW_QUEUE_SIZE)
         self._tallies: dict[int, _Tally] = {}
-        self._thread_pid: int | None = None
+        self._thread = ProcessThread("shadow")
         self._lock = threading.Lock()
 
     # The request thread.
@@ -149,16 +149,12 @@ class ShadowScorer:
         if self._active is not None and self._active.run == run.pk:
             return
         try:
-            vectorizer, classifier = load_artifacts(
-                versions.version_path(run.version), versions.checksums(run.version)
-            )
+            predictor = versions.load_predictor(run.version)
         except ArtifactError as exc:
             log.error("shadow version %s refused: %s", run.version_id, exc)
             self._active = None
             return
-        self._active = _Active(
-            run.pk, run.version_id, Predictor(vectorizer, classifier), run.sample_rate
-        )
+        self._active = _Active(run.pk, run.version_id, predictor, run.sample_rate)
         log.info("version %s in shadow, %.0f%% of requests", run.version_id, 100 * run.sample_rate)
 
     def reset(self) -> None:
@@ -223,15 +219,11 @@ class ShadowScorer:
 
     def _ensure_thread(self) -> None:
         interval = settings.SHADOW_POLL_SECONDS
-        if interval <= 0 or self._thread_pid == os.getpid():
-            return
-        with self._lock:
-            # A forked worker inherits the flag but not the thread: compare process ids.
-            if self._thread_pid == os.getpid():
-                return
-            self._thread_pid = os.getpid()
-            self._queue = queue.Queue(maxsize=settings.SHADOW_QUEUE_SIZE)
-        threading.Thread(target=self._run, args=(interval,), daemon=True, name="shadow").start()
+        if interval > 0 and not self._thread.running:
+            self._thread.start(self._run, interval, before=self._new_queue)
+
+    def _new_queue(self) -> None:
+        self._queue = queue.Queue(maxsize=settings.SHADOW_QUEUE_SIZE)
 
     def _run(self, interval: float) -> None:
         next_check = 0.0
