@@ -11,7 +11,6 @@ request outside the model. Results go to docs/benchmarks.md between the profile 
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import json
@@ -69,13 +68,7 @@ def per_request_us(action, bodies: list[bytes]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=serving.ROOT.parent / "shared" / "data")
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--no-doc", action="store_true")
-    options = parser.parse_args()
-
-    bodies, described = serving.setup_in_process(options.data_dir, options.requests, "profile")
+    options, bodies, described = serving.setup_in_process(__doc__, 3000, "profile")
 
     from bench.flask_reference import app as flask_app
     from sentiment.services.registry import registry

@@ -127,14 +127,21 @@ def write_bodies(texts: list[str], per_body: int, count: int, path: Path) -> lis
     return bodies
 
 
-def setup_in_process(data_dir: Path, count: int, name: str) -> tuple[list[bytes], str]:
-    """`count` single-tweet request bodies, and Django set up in this process on the
-    benchmark's model: the start of the in-process measurements (profile_request.py,
-    tail_latency.py). Returns the bodies and what the model was trained on."""
+def setup_in_process(
+    doc: str, default_requests: int, name: str
+) -> tuple[argparse.Namespace, list[bytes], str]:
+    """The start of the in-process measurements (profile_request.py, tail_latency.py): their
+    command line, `--requests` single-tweet request bodies, and Django set up in this process
+    on the benchmark's model. Returns the options, the bodies and what the model learnt from."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--requests", type=int, default=default_requests)
+    parser.add_argument("--no-doc", action="store_true")
+    options = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    folder, texts, described = prepare_model(data_dir)
+    folder, texts, described = prepare_model(options.data_dir)
     path = WORK / f"{name}-single.jsonl"
-    write_bodies(texts, 1, count, path)
+    write_bodies(texts, 1, options.requests, path)
     bodies = [line.encode() for line in path.read_text(encoding="utf-8").split("\n") if line]
     os.environ.update(
         sh_env(),
@@ -147,7 +154,7 @@ def setup_in_process(data_dir: Path, count: int, name: str) -> tuple[list[bytes]
 
     django.setup()
     os.chdir(ROOT)
-    return bodies, described
+    return options, bodies, described
 
 
 def in_process(folder: Path, batch_file: Path, single_file: Path) -> dict:

@@ -13,7 +13,6 @@ docs/benchmarks.md between the tail markers.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 import time
@@ -54,13 +53,7 @@ def run(app, path: str, bodies: list[bytes], watch: GcWatch) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=serving.ROOT.parent / "shared" / "data")
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--no-doc", action="store_true")
-    options = parser.parse_args()
-
-    bodies, described = serving.setup_in_process(options.data_dir, options.requests, "tail")
+    options, bodies, described = serving.setup_in_process(__doc__, 5000, "tail")
 
     from bench.flask_reference import app as flask_app
     from sentiment.services.registry import registry
