@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import serving
-from docsection import replace_section
 
 
 def environ_for(body: bytes, path: str) -> dict:
@@ -134,13 +133,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if not options.no_doc:
-        stamp = time.strftime("%Y-%m-%d")
-        replace_section(
-            serving.DOC,
-            "profile",
-            f"Measured {stamp} by `bench/profile_request.py`.\n\n{report}",
-            title="Benchmarks",
-        )
+        serving.update_doc(report, "profile", "profile_request.py")
 
 
 if __name__ == "__main__":

@@ -535,10 +535,11 @@ def render(results: dict, limit: dict, described: str, duration: int, rounds: in
     )
 
 
-def update_doc(report: str) -> None:
+def update_doc(report: str, section: str = "serving", script: str = "serving.py") -> None:
+    """Write `report`, dated, into its section of docs/benchmarks.md."""
     stamp = time.strftime("%Y-%m-%d")
-    body = f"Measured {stamp} by `bench/serving.py`.\n\n{report}"
-    replace_section(DOC, "serving", body, title="Benchmarks")
+    body = f"Measured {stamp} by `bench/{script}`.\n\n{report}"
+    replace_section(DOC, section, body, title="Benchmarks")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import serving
-from docsection import replace_section
 from profile_request import call
 
 
@@ -108,13 +107,7 @@ def main() -> None:
     )
     print(report)
     if not options.no_doc:
-        stamp = time.strftime("%Y-%m-%d")
-        replace_section(
-            serving.DOC,
-            "tail",
-            f"Measured {stamp} by `bench/tail_latency.py`.\n\n{report}",
-            title="Benchmarks",
-        )
+        serving.update_doc(report, "tail", "tail_latency.py")
 
 
 if __name__ == "__main__":
