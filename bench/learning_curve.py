@@ -3,8 +3,8 @@
     .venv/bin/python bench/learning_curve.py [--sizes 10000 30000 100000 300000 1000000]
         [--sets synthetic sentiment140 semeval] [--data-dir ../shared/data]
 
-Every point trains the product's recipe (`sentiment.ml.train.fit_model`, the retrain's time
-budget and two jobs) in a process of its own, so that its peak memory (max RSS, from wait4:
+Every point trains the product's recipe (`sentiment.ml.train.fit_model` as `retrain` calls
+it, with two jobs) in a process of its own, so that its peak memory (max RSS, from wait4:
 the largest of the process and its feature workers) is its own. The sets:
 
 - `synthetic`: bench/scale.py's generator (the labelled sets of ../shared/data combined,

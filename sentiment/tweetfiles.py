@@ -27,7 +27,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from sentiment.ml.scorepool import ScoredBatch
 
 MAX_TEXT_CHARS = 10_000
 LABELS = ("negative", "neutral", "positive")
@@ -254,6 +257,51 @@ def atomic_output(path: Path) -> Iterator[tuple[IO[str], FileFormat]]:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+# A scored file: every input row with its score, label, probabilities and model version.
+SCORED_COLUMNS = ("text", "score", "label", *(f"p_{label}" for label in LABELS), "model_version")
+
+
+def scored_header(kind: str) -> str:
+    """What a scored file of this kind ("csv" or "jsonl") starts with."""
+    return _csv_text([SCORED_COLUMNS]) if kind == "csv" else ""
+
+
+def format_scored(kind: str, version: int, batch: ScoredBatch) -> tuple[int, str]:
+    """(rows, text) of a scored batch in a scored file of this kind, as `score_tweets` writes
+    it. Runs in the scoring processes, so that the process writing the file only writes."""
+    rows = zip(
+        batch.texts,
+        batch.scores.tolist(),
+        batch.labels,
+        batch.probabilities.tolist(),
+        strict=True,
+    )
+    if kind == "csv":
+        text = _csv_text(
+            (spreadsheet_safe(tweet), score, label, *probabilities, version)
+            for tweet, score, label, probabilities in rows
+        )
+    else:
+        text = "".join(
+            json.dumps(
+                dict(
+                    zip(SCORED_COLUMNS, (tweet, score, label, *probabilities, version), strict=True)
+                ),
+                ensure_ascii=False,
+            )
+            + "\n"
+            for tweet, score, label, probabilities in rows
+        )
+    return len(batch.texts), text
+
+
+def _csv_text(rows: Iterable[Iterable[object]]) -> str:
+    # As every CSV this project writes: every field quoted (see the module's docstring).
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    return out.getvalue()
 
 
 def write_tweets(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:

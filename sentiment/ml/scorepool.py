@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.predictor import SCORE_DECIMALS, Predictor
 
 _predictor: Predictor | None = None
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,9 @@ def _start(directory: str, checksums: Checksums) -> None:
     _predictor = Predictor.load(Path(directory), checksums)
 
 
-def _score_in_child(texts: list[str]) -> ScoredBatch:
+def _score_in_child(texts: list[str], render: Callable[[ScoredBatch], T]) -> T:
     assert _predictor is not None, "the pool's initializer loads the model"
-    return score_batch(_predictor, texts)
+    return render(score_batch(_predictor, texts))
 
 
 class ScoringPool:
@@ -72,15 +73,19 @@ class ScoringPool:
                 self.processes, initializer=_start, initargs=(str(directory), checksums)
             )
 
-    def score(self, batches: Iterable[list[str]]) -> Iterator[ScoredBatch]:
-        """The batches scored, in their order."""
+    def score(
+        self, batches: Iterable[list[str]], render: Callable[[ScoredBatch], T]
+    ) -> Iterator[T]:
+        """`render` of each batch scored, in their order. `render` runs where the batch was
+        scored, so that turning scores into output is shared out as well; with several
+        processes it must be picklable (a module's function, or a functools.partial of one)."""
         if self._local is not None:
             for texts in batches:
-                yield score_batch(self._local, texts)
+                yield render(score_batch(self._local, texts))
             return
         pending: deque = deque()
         for texts in batches:
-            pending.append(self._pool.apply_async(_score_in_child, (texts,)))
+            pending.append(self._pool.apply_async(_score_in_child, (texts, render)))
             if len(pending) >= 2 * self.processes:
                 yield pending.popleft().get()
         while pending:

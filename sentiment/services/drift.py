@@ -204,7 +204,7 @@ def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> t
     them, summed over `texts`. Words are split on white space and lower-cased; the same rule
     applies live and at training, so the shares compare even where it is rough (a URL is
     one unknown word)."""
-    known = int(_single_word_columns(predictor)[features.tocsr().indices].sum())
+    known = int(np.count_nonzero(_single_word_columns(predictor)[features.tocsr().indices]))
     total = sum(len(set(text.lower().split())) for text in texts)
     return min(known, total), total
 
@@ -221,14 +221,22 @@ class LiveCounters:
 
     def add(self, version: int, labels: Sequence[str], scores: Sequence[float]) -> None:
         with self._lock:
-            self._pending.setdefault(version, Figures()).add_predictions(labels, scores)
+            self._figures(version).add_predictions(labels, scores)
         self._ensure_flusher()
 
     def add_tokens(self, version: int, known: int, total: int) -> None:
         with self._lock:
-            figures = self._pending.setdefault(version, Figures())
+            figures = self._figures(version)
             figures.known_tokens += known
             figures.tokens += total
+
+    def _figures(self, version: int) -> Figures:
+        # Not setdefault(version, Figures()): that would build (and drop) a Figures with its
+        # numpy array on every request.
+        figures = self._pending.get(version)
+        if figures is None:
+            figures = self._pending[version] = Figures()
+        return figures
 
     def reset(self) -> None:
         """Forget what was counted and warned about (tests)."""

@@ -10,15 +10,13 @@ Used by `manage.py score_tweets` and by scoring jobs (services/jobs.py).
 
 from __future__ import annotations
 
-import csv
-import json
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
-from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.scorepool import ScoringPool
 from sentiment.models import ModelVersion
 from sentiment.services import versions
@@ -28,12 +26,12 @@ from sentiment.tweetfiles import (
     Row,
     atomic_output,
     detect_format,
+    format_scored,
     read_tweets,
-    spreadsheet_safe,
+    scored_header,
 )
 
 BATCH = 2000
-COLUMNS = ("text", "score", "label", *(f"p_{label}" for label in LABEL_ORDER), "model_version")
 NO_MODEL = "no model is active: train one first (`python manage.py retrain`)"
 
 
@@ -101,13 +99,11 @@ def score_file(
         open(source, "rb") as stream,
         atomic_output(target) as (out, fmt),
     ):
-        write = _csv_writer(out) if fmt.kind == "csv" else _jsonl_writer(out)
-        for batch in pool.score(_batches(read_tweets(stream, source.name))):
-            for text, score, label, probabilities in zip(
-                batch.texts, batch.scores, batch.labels, batch.probabilities, strict=True
-            ):
-                write((text, float(score), label, *map(float, probabilities), version.pk))
-            report.scored += len(batch.texts)
+        out.write(scored_header(fmt.kind))
+        render = functools.partial(format_scored, fmt.kind, version.pk)
+        for rows, text in pool.score(_batches(read_tweets(stream, source.name)), render):
+            out.write(text)
+            report.scored += rows
             progress.rows(report.scored, total)
     return report
 
@@ -122,22 +118,3 @@ def _batches(items: Iterator[Row | Rejection]) -> Iterator[list[str]]:
                 batch = []
     if batch:
         yield batch
-
-
-def _csv_writer(out):
-    # As the exports: every field quoted, the text behind an apostrophe where a spreadsheet
-    # would run it as a formula (tweetfiles.spreadsheet_safe).
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(COLUMNS)
-
-    def write(row: tuple) -> None:
-        writer.writerow((spreadsheet_safe(row[0]), *row[1:]))
-
-    return write
-
-
-def _jsonl_writer(out):
-    def write(row: tuple) -> None:
-        out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False) + "\n")
-
-    return write

@@ -14,6 +14,7 @@ sentiment labels and training outcomes, never a tweet, a user or an address.
 from __future__ import annotations
 
 import collections
+import functools
 import os
 from collections.abc import Iterator, Sequence
 
@@ -75,20 +76,43 @@ SCORES = Histogram(
 RETRAIN_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
 
+# prometheus-client's labels() validates the values and takes a lock on every call; the label
+# sets are few and bounded (see above), so each child is looked up once per process. On the
+# single-tweet path this halves the cost of counting a request (docs/benchmarks.md).
+@functools.cache
+def _request_children(route: str, method: str, status: int, version: str) -> tuple:
+    return REQUESTS.labels(route, method, str(status), version), LATENCY.labels(route, version)
+
+
+@functools.cache
+def _version_children(version: int) -> tuple:
+    name = str(version)
+    return TWEETS.labels(name), SCORES.labels(name)
+
+
+@functools.cache
+def _label_child(version: int, label: str) -> Counter:
+    return LABELS.labels(str(version), label)
+
+
 def record_request(route: str, method: str, status: int, version: str, seconds: float) -> None:
-    REQUESTS.labels(route, method, str(status), version).inc()
-    LATENCY.labels(route, version).observe(seconds)
+    requests, latency = _request_children(route, method, status, version)
+    requests.inc()
+    latency.observe(seconds)
 
 
 def record_predictions(version: int, labels: Sequence[str], scores: Sequence[float]) -> None:
     """Count one batch of predictions: tweets, labels and the score histogram."""
     if not len(scores):
         return
-    name = str(version)
-    TWEETS.labels(name).inc(len(scores))
-    for label, count in collections.Counter(labels).items():
-        LABELS.labels(name, label).inc(count)
-    observe = SCORES.labels(name).observe
+    tweets, histogram = _version_children(version)
+    tweets.inc(len(scores))
+    if len(labels) == 1:
+        _label_child(version, labels[0]).inc()
+    else:
+        for label, count in collections.Counter(labels).items():
+            _label_child(version, label).inc(count)
+    observe = histogram.observe
     for score in scores:
         observe(score)
 

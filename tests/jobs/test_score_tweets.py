@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from sentiment.services.filescoring import COLUMNS
+from sentiment.tweetfiles import SCORED_COLUMNS as COLUMNS
 from sentiment.tweetfiles import from_spreadsheet_safe
 
 

@@ -4,7 +4,12 @@ import joblib
 import numpy as np
 import pytest
 
-from sentiment.ml.features import build_vectorizer, word_grams
+from sentiment.ml.features import (
+    build_vectorizer,
+    pack_vocabulary,
+    unpack_vocabulary,
+    word_grams,
+)
 from sentiment.ml.lexicon import FEATURE_NAMES, combined_lexicon, lexicon_row
 from sentiment.ml.normalize import tokenize
 
@@ -54,6 +59,48 @@ def test_pickle_round_trip(fitted, tmp_path) -> None:
     assert (joblib.load(path).transform(TEXTS) != X).nnz == 0
     round_trip = pickle.loads(pickle.dumps(vec))  # noqa: S301 - our own object, in memory
     assert (round_trip.transform(TEXTS[:2]) != X[:2]).nnz == 0
+
+
+def test_vocabularies_are_pickled_packed_and_come_back_the_same(fitted) -> None:
+    # Packed into one string each (fast to unpickle); the fitted object itself keeps them.
+    vec, X = fitted
+    state = vec.__getstate__()
+    assert "vocabulary_" not in state["word_"].__dict__
+    assert "vocabulary_" in vec.word_.__dict__
+    assert "vocabulary_" not in vec.char_.__getstate__()
+    assert vec.char_.vocabulary_
+    assert vec.char_.words_
+    back = pickle.loads(pickle.dumps(vec))  # noqa: S301 - our own object, in memory
+    assert back.word_.vocabulary_ == vec.word_.vocabulary_
+    assert back.char_.vocabulary_ == vec.char_.vocabulary_
+    assert back.char_.words_ == vec.char_.words_
+    assert list(back.get_feature_names_out()) == list(vec.get_feature_names_out())
+    assert (back.transform(TEXTS) != X).nnz == 0
+
+
+def test_a_file_pickled_with_plain_vocabularies_still_loads(fitted) -> None:
+    # Versions saved before vocabularies were packed: their state holds the dictionaries.
+    vec, X = fitted
+    restored = type(vec).__new__(type(vec))
+    restored.__setstate__(dict(vec.__dict__))
+    assert (restored.transform(TEXTS) != X).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "packs"),
+    [
+        ({"b": 1, "a": 0, "a b": 2}, True),
+        ({}, True),
+        ({"": 0}, True),
+        ({"a\x00b": 0, "c": 1}, False),  # the separator inside a term
+        ({"a": 0, "b": 2}, False),  # not columns 0..n-1
+    ],
+)
+def test_pack_vocabulary(vocabulary: dict[str, int], packs: bool) -> None:
+    packed = pack_vocabulary(vocabulary)
+    assert (packed is not None) == packs
+    if packed is not None:
+        assert unpack_vocabulary(packed, len(vocabulary)) == vocabulary
 
 
 def test_lexicon_prior_signs() -> None:
