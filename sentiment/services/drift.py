@@ -182,7 +182,7 @@ def record_reference(version: ModelVersion, predictor: Predictor, texts: Sequenc
 _word_columns: dict[int, np.ndarray] = {}
 
 
-def _single_word_columns(predictor: Predictor) -> np.ndarray:
+def word_columns(predictor: Predictor) -> np.ndarray:
     """Which feature columns are single words (not n-grams, character or lexicon features)."""
     key = id(predictor)
     mask = _word_columns.get(key)
@@ -204,7 +204,7 @@ def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> t
     them, summed over `texts`. Words are split on white space and lower-cased; the same rule
     applies live and at training, so the shares compare even where it is rough (a URL is
     one unknown word)."""
-    known = int(np.count_nonzero(_single_word_columns(predictor)[features.tocsr().indices]))
+    known = int(np.count_nonzero(word_columns(predictor)[features.tocsr().indices]))
     total = sum(len(set(text.lower().split())) for text in texts)
     return min(known, total), total
 

@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion
-from sentiment.services import versions
+from sentiment.services import drift, versions
 from sentiment.services.background import ProcessThread, every
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,9 @@ class ModelRegistry:
                 sk_version,
                 sklearn.__version__,
             )
+        # What the first request would otherwise compute (drift's word columns: a pass over
+        # every feature name) is done here, in the reload thread, before the model serves.
+        drift.word_columns(predictor)
         self._refused.pop(version, None)
         previous = self._serving.version if self._serving else None
         self._serving = ServingModel(version, predictor, sk_version)
