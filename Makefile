@@ -70,7 +70,7 @@ bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, resc
 bench-jobs: $(VENV)/.dev  ## score_tweets on 1M tweets (2 processes vs 1), retrain button to serving -> docs/jobs.md
 	nice -n 5 $(PY) bench/jobs.py
 
-bench-spark: $(VENV)/.spark  ## Tweets/s on 1M tweets: in-process, Spark local[1] and local[2] -> docs/scaling.md
+bench-spark: $(VENV)/.spark  ## Tweets/s on 1M tweets: in-process, score_tweets' pool, Spark local[1] and [2] -> docs/scaling.md
 	nice -n 5 $(PY) bench/spark_scoring.py
 
 bench-learning-curve: $(VENV)/.dev  ## Macro recall, fit time and memory vs training size -> docs/scaling.md

@@ -331,7 +331,8 @@ def main() -> int:
             "deviations there. Goal met: ≥ 25% saved at both sizes and never beyond spread.",
             "Orders meeting the goal on both sets: " + (", ".join(met) if met else "none") + ".",
             f"Measured by `bench/active_learning.py --seeds {args.seeds}` ({os.cpu_count()} "
-            f"cores shared with other work, Python {platform.python_version()}) in "
+            f"cores, load average {os.getloadavg()[0]:.1f} at the end, "
+            f"Python {platform.python_version()}) in "
             f"{minutes:.0f} minutes. Learner: `build_vectorizer` fitted on pool + evaluation "
             f"texts without labels, `make_classifier` at C={C} (saga, tol 1e-3); refit after "
             + ", ".join(f"{n:,}" for n in SIZES)

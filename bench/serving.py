@@ -297,6 +297,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# What the machine was doing when the run started, for the report.
+LOAD_AT_START = os.getloadavg()[0]
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -515,8 +519,8 @@ def render(results: dict, limit: dict, described: str, duration: int, rounds: in
             f"Model trained on {described}; gunicorn sync workers pinned to CPU 0 "
             "(socialmetrics with its production configuration, metrics included); wrk pinned to "
             f"CPU 1, {duration} s per run, every request body different; medians of {rounds} "
-            "interleaved rounds (failures summed). The machine's 2 cores were shared with "
-            "other work: compare the ratios, not the absolute figures. The hot reload switches "
+            f"interleaved rounds (failures summed); load average {LOAD_AT_START:.1f} when the run "
+            "started. Compare the ratios, not the absolute figures. The hot reload switches "
             f"the active version every {RELOAD_EVERY_S:.0f} s (Flask cannot: its row is its "
             "steady state, and the ratios compare with it).",
             "",

@@ -10,6 +10,10 @@ them, so that both cores get work):
 
 - in-process: one Python process scores 10,000-tweet batches with `score_batch` — the very
   function each Spark task applies to its Arrow batches — on one core;
+- `score_tweets`' engine with 1 and 2 processes: the same texts in its 2,000-tweet batches
+  through `ScoringPool` (sentiment/ml/scorepool.py), each batch scored and formatted as its
+  CSV rows (written to /dev/null), the processes loading the model included; without the
+  command's CSV reading and validation pass, which Spark's Parquet reader replaces here;
 - Spark `local[1]` and `local[2]`: `score_dataframe` over `spark.read.parquet`, written to
   Spark's `noop` sink (the scoring, not the disk), each in a fresh session; the time counts
   the job, model loading on each Python worker included, not the JVM's start.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -93,6 +98,34 @@ def in_process(folder: Path, model) -> dict:
     return {"how": "in-process", "cores": 1, "seconds": seconds, "load_s": loaded, "n": len(frame)}
 
 
+def with_pool(folder: Path, model, processes: int) -> dict:
+    import functools
+
+    import pyarrow.parquet as pq
+
+    from sentiment.ml.scorepool import ScoringPool
+    from sentiment.tweetfiles import format_scored
+
+    texts = pq.read_table(folder).column("text").to_pylist()
+    batch = 2000  # services/filescoring.BATCH
+    render = functools.partial(format_scored, "csv", model.version)
+    start = time.perf_counter()
+    with (
+        ScoringPool(Path(model.path), model.checksums(), processes) as pool,
+        open(os.devnull, "w", encoding="utf-8") as out,
+    ):
+        batches = (texts[i : i + batch] for i in range(0, len(texts), batch))
+        for _, text in pool.score(batches, render):
+            out.write(text)
+    seconds = time.perf_counter() - start
+    return {
+        "how": f"score_tweets' pool, {processes} process{'es' if processes > 1 else ''}",
+        "cores": processes,
+        "seconds": seconds,
+        "n": len(texts),
+    }
+
+
 def on_spark(folder: Path, model, cores: int, count: int) -> dict:
     from sentiment.spark.score import local_session, score_dataframe
 
@@ -138,9 +171,18 @@ def report(runs: list[dict], count: int, rounds: int) -> str:
             f"| {per_core:,.0f} | {per_core / base_rate:.2f}× |"
         )
     one, two = best.get("Spark local[1]"), best.get("Spark local[2]")
+    pool_one, pool_two = (
+        best.get("score_tweets' pool, 1 process"),
+        best.get("score_tweets' pool, 2 processes"),
+    )
     summary = ""
+    if pool_one and pool_two:
+        summary += (
+            f"score_tweets' pool: 2 processes are {pool_one['seconds'] / pool_two['seconds']:.2f}× "
+            "1 process. "
+        )
     if one and two:
-        summary = (
+        summary += (
             f"local[2] is {one['seconds'] / two['seconds']:.2f}× local[1] (goal ≥ 1.7×); "
             f"Spark's per-core rate is {count / one['seconds'] / base_rate:.2f}× (local[1]) "
             f"and {count / two['seconds'] / 2 / base_rate:.2f}× (local[2]) the in-process "
@@ -148,7 +190,7 @@ def report(runs: list[dict], count: int, rounds: int) -> str:
         )
     head = (
         f"Last run {datetime.now(UTC):%Y-%m-%d}: {count:,} tweets, `make bench-spark` "
-        f"(niced; best of {rounds} round{'s' if rounds > 1 else ''}; "
+        f"({os.cpu_count()} cores; best of {rounds} round{'s' if rounds > 1 else ''}; "
         f"{best['Spark local[2]']['partitions'] if two else '?'} input partitions; "
         f"in-process model load {base['load_s']:.1f} s, counted in its time as in Spark's)."
     )
@@ -173,9 +215,11 @@ def main() -> None:
     folder = write_input(rows, options.tweets)
     runs = []
     for _ in range(options.rounds):
-        for step in ("in-process", 1, 2):
+        for step in ("in-process", "pool-1", "pool-2", 1, 2):
             if step == "in-process":
                 run = in_process(folder, model)
+            elif isinstance(step, str):
+                run = with_pool(folder, model, int(step[-1]))
             else:
                 run = on_spark(folder, model, step, options.tweets)
             print(f"{run['how']}: {run['seconds']:.1f} s", flush=True)

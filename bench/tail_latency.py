@@ -14,6 +14,7 @@ docs/benchmarks.md between the tail markers.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,7 +96,7 @@ def main() -> None:
         [
             f"Model trained on {described}; {len(bodies):,} single-tweet bodies per "
             "application, WSGI called directly in one process, in interleaved blocks of "
-            f"{block}; the machine (2 cores) was shared with other work. After `gc.freeze()`, "
+            f"{block}; load average {os.getloadavg()[0]:.1f} at the end. After `gc.freeze()`, "
             f"{frozen:,} objects were out of the collector's reach and {tracked:,} still "
             "tracked.",
             "",
