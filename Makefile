@@ -63,6 +63,7 @@ bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, wi
 	$(PY) bench/serving.py
 	$(PY) bench/profile_request.py
 	$(PY) bench/tail_latency.py
+	$(PY) bench/access_log_cost.py
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py
