@@ -85,8 +85,8 @@ def generate(count: int) -> tuple[Path, str]:
     return path, origin
 
 
-def environment() -> dict[str, str]:
-    return sandbox_env(WORK, JOBS_DIR=str(WORK / "jobs"), DJANGO_LOG_FORMAT="plain")
+def environment(work: Path = WORK) -> dict[str, str]:
+    return sandbox_env(work, JOBS_DIR=str(work / "jobs"), DJANGO_LOG_FORMAT="plain")
 
 
 def tree_rss_mib(pid: int) -> float:
@@ -210,8 +210,7 @@ def main() -> None:
     if s140.is_file():
         # A workspace of its own: Sentiment140 alone, a first version trained by the command,
         # then the button's job timed as on the demo.
-        env_100k = sandbox_env(WORK / "s140", JOBS_DIR=str(WORK / "s140" / "jobs"))
-        env_100k["DJANGO_LOG_FORMAT"] = "plain"
+        env_100k = environment(WORK / "s140")
         shutil.rmtree(WORK / "s140", ignore_errors=True)
         (WORK / "s140").mkdir(parents=True)
         manage(env_100k, "migrate", "-v", "0")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
@@ -154,12 +154,14 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         # The cache is a run-time speed-up, not part of the fitted model.
         state = dict(super().__getstate__())  # a copy: the live object keeps its attributes
         state.pop("_unseen_cache", None)
-        return _packed_state(state, None, ("vocabulary_", "words_"))
+        if packed := _pack(state, ("vocabulary_", "words_")):
+            state["_packed"] = packed
+        return state
 
     def __setstate__(self, state: dict) -> None:
-        state, restore = _unpacked_state(state)
+        packed = state.pop("_packed", {})
         super().__setstate__(state)
-        restore(self)
+        _unpack(self, packed)
 
     def fit(self, docs: Sequence[Tokens], y: object = None) -> CharNgrams:
         self.fit_transform(docs)
@@ -230,43 +232,21 @@ def unpack_vocabulary(packed: str, size: int) -> dict[str, int]:
     return dict(zip(terms, range(size), strict=True))
 
 
-def _packed_state(state: dict, owner: str | None, names: Sequence[str]) -> dict:
-    """`state` (a __getstate__ dict) with the vocabularies `names` of `state[owner]` (or of
-    `state` itself when `owner` is None) packed into `state["_packed"]`."""
-    target = state if owner is None else state.get(owner)
-    if target is None:
-        return state
-    attributes = target if owner is None else target.__dict__
+def _pack(attributes: dict, names: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Remove from `attributes` the vocabularies `names` that can be packed; return them packed
+    (name -> (terms, size))."""
     packed = {}
     for name in names:
         vocabulary = attributes.get(name)
         if isinstance(vocabulary, dict) and (text := pack_vocabulary(vocabulary)) is not None:
             packed[name] = (text, len(vocabulary))
-    if not packed:
-        return state
-    if owner is not None:
-        # A copy of the inner estimator without the dictionaries; the fitted one is untouched.
-        target = state[owner] = copy.copy(target)
-    for name in packed:
-        if owner is None:
-            del target[name]
-        else:
-            delattr(target, name)
-    state["_packed"] = (owner, packed)
-    return state
+            del attributes[name]
+    return packed
 
 
-def _unpacked_state(state: dict) -> tuple[dict, Callable[[object], None]]:
-    """(`state` without its packed vocabularies, a function that puts them back on the
-    unpickled object)."""
-    owner, packed = state.pop("_packed", (None, {}))
-
-    def restore(obj: object) -> None:
-        target = obj if owner is None else getattr(obj, owner)
-        for name, (text, size) in packed.items():
-            setattr(target, name, unpack_vocabulary(text, size))
-
-    return state, restore
+def _unpack(target: object, packed: dict[str, tuple[str, int]]) -> None:
+    for name, (text, size) in packed.items():
+        setattr(target, name, unpack_vocabulary(text, size))
 
 
 def _tokenize_chunk(
@@ -313,12 +293,19 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def __getstate__(self) -> dict:
-        return _packed_state(dict(super().__getstate__()), "word_", ("vocabulary_",))
+        state = dict(super().__getstate__())  # a copy: the live object keeps its attributes
+        if state.get("word_") is not None:
+            # A shallow copy of the inner TfidfVectorizer, without its vocabulary.
+            word = copy.copy(state["word_"])
+            if packed := _pack(word.__dict__, ("vocabulary_",)):
+                state["word_"], state["_packed_word"] = word, packed
+        return state
 
     def __setstate__(self, state: dict) -> None:
-        state, restore = _unpacked_state(state)
+        packed = state.pop("_packed_word", {})
         super().__setstate__(state)
-        restore(self)
+        if packed:
+            _unpack(self.word_, packed)
 
     def _parallel(self, n_texts: int) -> bool:
         return self.n_jobs != 1 and n_texts >= PARALLEL_MIN_TEXTS

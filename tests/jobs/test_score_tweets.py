@@ -10,8 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from sentiment.tweetfiles import SCORED_COLUMNS as COLUMNS
-from sentiment.tweetfiles import from_spreadsheet_safe
+from sentiment.tweetfiles import SCORED_COLUMNS, from_spreadsheet_safe
 
 
 def write_csv(path, rows, header=("text", "label")) -> None:
@@ -39,7 +38,7 @@ def test_scores_are_the_apis(client, active_model, demo_rows, tmp_path, processe
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     predicted = client.post("/api/predict", {"tweets": texts}, content_type="application/json")
-    assert tuple(rows[0]) == COLUMNS
+    assert tuple(rows[0]) == SCORED_COLUMNS
     # A text a spreadsheet would run is written behind an apostrophe (as exports are).
     assert [from_spreadsheet_safe(row["text"]) for row in rows] == texts
     assert any(row["text"] == "'" + text for row, text in zip(rows, texts, strict=True))
@@ -70,7 +69,7 @@ def test_gzip_json_lines_in_and_out(active_model, tmp_path):
     with gzip.open(tmp_path / "out.jsonl.gz", "rt", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
     assert [row["label"] for row in rows] == ["positive", "negative"]
-    assert set(rows[0]) == set(COLUMNS)
+    assert set(rows[0]) == set(SCORED_COLUMNS)
 
 
 def test_a_file_with_bad_rows_gives_no_output_and_the_import_messages(active_model, tmp_path):
