@@ -26,6 +26,8 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from .lexicon import LexiconFeatures
 from .normalize import NEG_SUFFIX, Tokens, tokenize
@@ -188,6 +190,13 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         return self.tfidf_.transform(X)
 
     def transform(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
+        return self.tfidf_.transform(self._gram_counts(docs))
+
+    def features(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
+        """`transform(docs)` without scikit-learn's per-call checks (see `tfidf_weights`)."""
+        return tfidf_weights(self.tfidf_, self._gram_counts(docs))
+
+    def _gram_counts(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
         new: dict[str, int] = {}
         counts = self._word_counts(docs, self.words_, new)
         known = len(self.words_)
@@ -196,10 +205,64 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         X = counts[:, :known] @ self.matrix_
         if new:
             X = X + counts[:, known:] @ self._unseen_gram_matrix(list(new))
-        return self.tfidf_.transform(X.tocsr())
+        return X.tocsr()
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(["char:" + gram for gram in self.vocabulary_], dtype=object)
+
+
+# --- Transforming without scikit-learn's per-call checks -------------------------------------
+# TfidfVectorizer.transform validates its fitted state, its input's type, dtype and shape, and
+# the normalisation's arguments on every call: a few hundred microseconds of Python, as much as
+# the features of a one-tweet request. The two functions below compute the same matrices for
+# inputs that are known to be right (the fitted vectorizer's own counts); tests/ml check that
+# they are identical to scikit-learn's.
+
+
+def word_counts(vectorizer: TfidfVectorizer, docs: Sequence[Tokens]) -> sp.csr_matrix:
+    """`CountVectorizer.transform(docs)` of a fitted vectorizer whose analyzer is a callable."""
+    vocabulary = vectorizer.vocabulary_
+    analyze = vectorizer.analyzer
+    indices: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        counter: dict[int, int] = {}
+        for feature in analyze(doc):
+            j = vocabulary.get(feature)
+            if j is not None:
+                counter[j] = counter.get(j, 0) + 1
+        indices.extend(counter)
+        values.extend(counter.values())
+        indptr.append(len(indices))
+    X = sp.csr_matrix(
+        (
+            np.asarray(values, dtype=vectorizer.dtype),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+        ),
+        shape=(len(docs), len(vocabulary)),
+    )
+    X.sort_indices()
+    if vectorizer.binary:
+        X.data.fill(1)
+    return X
+
+
+def tfidf_weights(tfidf: TfidfTransformer, X: sp.csr_matrix) -> sp.csr_matrix:
+    """`tfidf.transform(X, copy=False)` for a fitted transformer and a CSR count matrix."""
+    if X.dtype not in (np.float64, np.float32):
+        X = X.astype(np.float64)
+    if tfidf.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if tfidf.use_idf:
+        X.data *= tfidf.idf_[X.indices]
+    if tfidf.norm == "l2":
+        inplace_csr_row_normalize_l2(X)
+    elif tfidf.norm is not None:
+        X = normalize(X, norm=tfidf.norm, copy=False)
+    return X
 
 
 # --- Pickling vocabularies -------------------------------------------------------------------
@@ -379,10 +442,13 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
             n_jobs=self.n_jobs,
         )
 
-    def _transform_docs(self, docs: list[Tokens]) -> sp.csr_matrix:
-        parts = [self.word_.transform(docs)]
+    def _transform_docs(self, docs: list[Tokens], checked: bool = True) -> sp.csr_matrix:
+        if checked:
+            parts = [self.word_.transform(docs)]
+        else:
+            parts = [tfidf_weights(self.word_._tfidf, word_counts(self.word_, docs))]
         if self.char_ is not None:
-            parts.append(self.char_.transform(docs))
+            parts.append(self.char_.transform(docs) if checked else self.char_.features(docs))
         if self.lexicon_ is not None:
             parts.append(sp.csr_matrix(self.lexicon_.transform(docs)))
         return sp.hstack(parts, format="csr", dtype=np.float32)
@@ -391,6 +457,13 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         # In one process: shipping a fitted vocabulary of a million n-grams to workers costs
         # more than it saves (100k tweets: 9 s here, 12 to 16 s spread over two workers).
         return self._transform_docs(self._tokenize(texts, parallel=False))
+
+    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The same matrix as `transform(texts)`, bit for bit, without scikit-learn's
+        per-call input validation: the scoring path (`Predictor`), where that validation costs
+        as much as the features of a short tweet. `transform` stays the estimator's checked
+        interface for everything else."""
+        return self._transform_docs(self._tokenize(texts, parallel=False), checked=False)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         names = [self.word_.get_feature_names_out()]

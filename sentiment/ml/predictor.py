@@ -59,7 +59,13 @@ class Predictor:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities in the classifier's own class order."""
-        return self.proba_from_features(self.vectorizer.transform(texts))
+        return self.proba_from_features(self.features(texts))
+
+    def features(self, texts: Sequence[str]) -> Any:
+        """``vectorizer.transform(texts)``; the product's vectorizer computes the same matrix
+        without scikit-learn's per-call checks (``TweetVectorizer.features``)."""
+        features = getattr(self.vectorizer, "features", None)
+        return features(texts) if features is not None else self.vectorizer.transform(texts)
 
     def proba_from_features(self, X: Any) -> np.ndarray:
         """``classifier.predict_proba(X)`` for a feature matrix from ``self.vectorizer``."""
@@ -88,7 +94,7 @@ class Predictor:
         """Per tweet: score, label, the three probabilities and the terms that weighed most."""
         if not texts:
             return []
-        X = self.vectorizer.transform(texts)
+        X = self.features(texts)
         proba = self.proba_from_features(X)
         scores = self.scores_from_proba(proba)
         explanations = self.explain(X, top_terms=top_terms)

@@ -162,7 +162,7 @@ def measure(predictor: Predictor, texts: Sequence[str]) -> Figures:
     figures = Figures()
     if not texts:
         return figures
-    features = predictor.vectorizer.transform(texts)
+    features = predictor.features(texts)
     proba = predictor.proba_from_features(features)
     scores = predictor.scores_from_proba(proba)
     figures.add_predictions([predictor.classes[i] for i in np.argmax(proba, axis=1)], scores)

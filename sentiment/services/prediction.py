@@ -14,7 +14,7 @@ def predict_scores(tweets: list[str]) -> tuple[int, dict[str, float]]:
     if not tweets:
         return serving.version, {}
     predictor = serving.predictor
-    features = predictor.vectorizer.transform(tweets)
+    features = predictor.features(tweets)
     proba = predictor.proba_from_features(features)
     scores = predictor.scores_from_proba(proba).tolist()
     labels = [predictor.classes[i] for i in np.argmax(proba, axis=1)]

@@ -52,6 +52,22 @@ def test_transform_is_deterministic_and_float32(fitted) -> None:
     assert (vec.transform(TEXTS) != X).nnz == 0
 
 
+@pytest.mark.parametrize("n_samples", [len(TEXTS), 30_000, 100_000])
+def test_features_are_transform_without_its_checks_bit_for_bit(n_samples: int) -> None:
+    # Word features only (100k), words + character n-grams (small sets), min_df 2 (30k).
+    vec = build_vectorizer(n_samples)
+    vec.min_df = 1  # the recipe's min_df 2 would leave these few texts almost no words
+    vec.fit(TEXTS)
+    unseen = ["good day!!", "awful 😡 awful", "", "jamais bon", "zzz unseen qwerty", *TEXTS[:4]]
+    for texts in (unseen, unseen[:1], unseen[2:3]):
+        fast, checked = vec.features(texts), vec.transform(texts)
+        assert type(fast) is type(checked)
+        assert fast.dtype == checked.dtype == np.float32
+        assert fast.shape == checked.shape
+        for part in ("data", "indices", "indptr"):
+            assert np.array_equal(getattr(fast, part), getattr(checked, part)), part
+
+
 def test_pickle_round_trip(fitted, tmp_path) -> None:
     vec, X = fitted
     path = tmp_path / "vec.joblib"
