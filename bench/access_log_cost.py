@@ -3,12 +3,12 @@
     .venv/bin/python bench/access_log_cost.py [--rounds 3] [--no-doc]
 
 socialmetrics' production configuration (socialmetrics/gunicorn.py, DJANGO_LOG_FORMAT=json)
-sends every access record through python-json-logger; the Flask reference in
-bench/serving.py writes gunicorn's plain line to /dev/null. Each configuration is timed in a
-process of its own (both configure the same `gunicorn.access` logger), calling gunicorn's
-`Logger.access` for a single-tweet request with the headers socialmetrics answers, output to
-/dev/null; processes alternate, and each reports the median of 9 blocks of 5,000 calls.
-Results go to docs/benchmarks.md between the access-log markers.
+writes every access record as a JSON line (`JsonAccessLogger`, socialmetrics/logformat.py);
+the Flask reference in bench/serving.py writes gunicorn's plain line to /dev/null. Each
+configuration is timed in a process of its own (both configure the same `gunicorn.access`
+logger), calling its logger's `access` for a single-tweet request with the headers
+socialmetrics answers, output to /dev/null; processes alternate, and each reports the median
+of 9 blocks of 5,000 calls. Results go to docs/benchmarks.md between the access-log markers.
 """
 
 from __future__ import annotations
@@ -69,16 +69,16 @@ def measure(kind: str) -> float:
         }
     )
     from gunicorn.config import Config
-    from gunicorn.glogging import Logger
 
     import socialmetrics.gunicorn as production
 
     config = Config()
     if kind == "json":
         config.set("logconfig_dict", production.logconfig_dict)
+        config.set("logger_class", production.logger_class)
     else:
         config.set("accesslog", os.devnull)
-    logger = Logger(config)
+    logger = config.logger_class(config)
     if kind == "json":
         for handler in logging.getLogger("gunicorn.access").handlers:
             handler.stream = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process

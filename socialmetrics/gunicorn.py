@@ -47,6 +47,7 @@ except ImproperlyConfigured:
 if log_format == "json":
     # gunicorn's own messages and its access log (one record per request, with the status,
     # duration and model version as fields) in the same JSON lines on stderr as Django's.
+    logger_class = "socialmetrics.logformat.JsonAccessLogger"
     logconfig_dict = {
         "formatters": {"json": {"()": "socialmetrics.logformat.JsonFormatter"}},
         "handlers": {

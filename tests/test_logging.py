@@ -40,3 +40,31 @@ def test_every_line_gunicorn_and_django_write_is_json_with_request_fields(
     )
     probe = next(r for r in records if r.get("path") == "/api/nothing-here" and "status" in r)
     assert (probe["status"], probe["user_agent"]) == (404, "probe/1.0")
+
+
+def test_access_fields_of_an_answer_gunicorn_wrote_itself():
+    # gunicorn answers some failures without the application (handle_error): its response
+    # then has a status line but no status code, headers or bytes sent yet.
+    from datetime import timedelta
+
+    from gunicorn.http.wsgi import Response
+
+    from socialmetrics.logformat import access_fields
+
+    answer = Response(None, None, None)
+    answer.status = "500 Internal Server Error"
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/predict", "QUERY_STRING": ""}
+
+    fields = access_fields(answer, environ, timedelta(microseconds=2500))
+
+    assert fields == {
+        "remote_addr": None,
+        "method": "GET",
+        "path": "/api/predict",
+        "query": None,
+        "status": 500,
+        "bytes": 0,
+        "duration_ms": 2.5,
+        "user_agent": None,
+        "model_version": None,
+    }
