@@ -64,6 +64,7 @@ bench-serving: $(VENV)/.dev  ## socialmetrics vs the Flask app vs in-process, wi
 	$(PY) bench/profile_request.py
 	$(PY) bench/tail_latency.py
 	$(PY) bench/access_log_cost.py
+	$(PY) bench/request_phases.py
 
 bench-scale: $(VENV)/.dev  ## 1M tweets on MariaDB: import, retrain, admin, rescoring -> docs/scaling.md
 	$(PY) bench/scale.py
