@@ -107,6 +107,7 @@ def prepare_model(data_dir: Path) -> tuple[Path, list[str], str]:
         manage("import_tweets", str(source))
         manage("retrain")
         marker.write_text(fingerprint)
+    manage("migrate", "-v", "0")  # a workspace made before a schema change
     code = (
         "from sentiment.models import ModelVersion; "
         "print(ModelVersion.objects.get(is_active=True).directory)"

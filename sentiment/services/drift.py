@@ -187,16 +187,28 @@ def word_columns(predictor: Predictor) -> np.ndarray:
     key = id(predictor)
     mask = _word_columns.get(key)
     if mask is None:
-        names = predictor.feature_names()
-        mask = np.fromiter(
-            (" " not in n and not n.startswith(("char:", "lex:")) for n in names.tolist()),
-            bool,
-            len(names),
-        )
+        mask = _word_mask(predictor)
         if len(_word_columns) > 8:  # old versions' masks, after reloads
             _word_columns.clear()
         _word_columns[key] = mask
     return mask
+
+
+def _word_mask(predictor: Predictor) -> np.ndarray:
+    vectorizer = predictor.vectorizer
+    word = getattr(vectorizer, "word_", None)
+    if word is not None and hasattr(vectorizer, "n_features_out_"):
+        # The product's vectorizer: word n-grams come first, named by their terms. Read off
+        # its vocabulary rather than every feature's name (a third of a hot reload's work).
+        mask = np.zeros(vectorizer.n_features_out_, bool)
+        mask[[j for term, j in word.vocabulary_.items() if _is_word(term)]] = True
+        return mask
+    names = predictor.feature_names()
+    return np.fromiter((_is_word(n) for n in names.tolist()), bool, len(names))
+
+
+def _is_word(name: str) -> bool:
+    return " " not in name and not name.startswith(("char:", "lex:"))
 
 
 def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> tuple[int, int]:

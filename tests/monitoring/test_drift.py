@@ -104,3 +104,21 @@ def test_a_stream_like_the_training_data_raises_nothing(client, admin_client, se
     assert value(scrape(client), "socialmetrics_drift_alarm", model_version=str(version.pk)) == 0
     page = admin_client.get(reverse("admin:sentiment_modelversion_dashboard")).content.decode()
     assert "No drift:" in page
+
+
+def test_word_columns_are_the_single_word_features(trained_artifacts):
+    # Read off the word vocabulary for the product's vectorizer; the same as by feature names.
+    from sentiment.ml.artifacts import load_artifacts
+
+    vectorizer, classifier = load_artifacts(
+        trained_artifacts.directory, trained_artifacts.checksums
+    )
+    predictor = Predictor(vectorizer, classifier)
+    names = predictor.feature_names()
+    expected = [" " not in n and not n.startswith(("char:", "lex:")) for n in names]
+
+    mask = drift.word_columns(predictor)
+
+    assert mask.tolist() == expected
+    assert 0 < mask.sum() < len(names)
+    assert any(n.startswith("char:") for n in names)  # the demo model has character n-grams
