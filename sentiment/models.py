@@ -199,6 +199,11 @@ class ModelVersion(models.Model):
     directory = models.CharField(max_length=255, help_text="Relative to SENTIMENT_MODEL_DIR.")
     model_sha256 = models.CharField(max_length=64, blank=True, default="")
     vectorizer_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # A version refitted on every annotated tweet keeps, in its `evaluation` folder, the model
+    # that was evaluated and gated (trained without the held-out tweets): later gates compare
+    # against that one. Empty: the served files are the evaluated model.
+    evaluation_model_sha256 = models.CharField(max_length=64, blank=True, default="")
+    evaluation_vectorizer_sha256 = models.CharField(max_length=64, blank=True, default="")
     sklearn_version = models.CharField(max_length=32)
     label_counts = models.JSONField(default=dict, help_text="Training tweets per label.")
     eval_counts = models.JSONField(default=dict, help_text="Evaluation tweets per label.")

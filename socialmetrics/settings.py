@@ -333,6 +333,11 @@ SENTIMENT_RELOAD_SECONDS = env.float("SENTIMENT_RELOAD_SECONDS", 2.0)
 SENTIMENT_EVAL_FRACTION = env.float("SENTIMENT_EVAL_FRACTION", 0.2, minimum=0.05)
 if SENTIMENT_EVAL_FRACTION > 0.5:
     raise ImproperlyConfigured("SENTIMENT_EVAL_FRACTION must be at most 0.5")
+# Once evaluated and gated, the model is fitted again on every annotated tweet, held-out ones
+# included, and that refit serves (docs/accuracy.md: it pays on small sets), up to this many
+# tweets; 0 never refits. Past it the learning curve is flat and a second fit would double
+# the time of a retrain.
+SENTIMENT_REFIT_MAX_TWEETS = env.int("SENTIMENT_REFIT_MAX_TWEETS", 200_000)
 # The quality gate: a new model is activated only if its macro-averaged recall on the held-out
 # tweets is at most this much below the serving model's.
 SENTIMENT_GATE_TOLERANCE = env.float("SENTIMENT_GATE_TOLERANCE", 0.01)

@@ -24,6 +24,9 @@ from sklearn.exceptions import InconsistentVersionWarning
 MODEL_FILE = "sentiment_model.pkl"
 VECTORIZER_FILE = "tfidf_vectorizer.pkl"
 META_FILE = "meta.json"
+# Inside a version's folder: the pair that was evaluated, when the served one was refitted on
+# every annotated tweet (sentiment/services/training.py).
+EVALUATION_FOLDER = "evaluation"
 
 
 class ArtifactError(Exception):

@@ -1,8 +1,9 @@
 """Model versions: where their files live, loading them, and moving the active pointer.
 
-`load_predictor` is the one function that loads a version's files (the registry, retrain's
-champion, rescoring and file scoring all call it); it goes through sentiment/ml/artifacts.py,
-which unpickles nothing whose checksum does not match. `activate_and_rescore` is the one way a
+`load_predictor` is the one function that loads a version's served files (the registry,
+rescoring and file scoring all call it), `load_evaluated_predictor` the model the version was
+evaluated as (retrain's champion); both go through sentiment/ml/artifacts.py, which unpickles
+nothing whose checksum does not match. `activate_and_rescore` is the one way a
 version starts serving: it runs under the model lock, the same one retrain holds.
 """
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from sentiment.ml.artifacts import ArtifactError, Checksums, verify_artifacts
+from sentiment.ml.artifacts import EVALUATION_FOLDER, ArtifactError, Checksums, verify_artifacts
 from sentiment.ml.predictor import Predictor
 from sentiment.models import Activation, ModelVersion
 from sentiment.services import locks
@@ -40,6 +41,18 @@ def checksums(version: ModelVersion) -> Checksums:
 def load_predictor(version: ModelVersion) -> Predictor:
     """The version's model, once its files match their checksums; raises ArtifactError."""
     return Predictor.load(version_path(version), checksums(version))
+
+
+def load_evaluated_predictor(version: ModelVersion) -> Predictor:
+    """The model whose held-out scores the version's metrics are: the pair in its evaluation
+    folder when the served one was refitted on every annotated tweet (it has seen the held-out
+    tweets), the served pair otherwise. Raises ArtifactError."""
+    if not version.evaluation_model_sha256:
+        return load_predictor(version)
+    return Predictor.load(
+        version_path(version) / EVALUATION_FOLDER,
+        Checksums(version.evaluation_model_sha256, version.evaluation_vectorizer_sha256),
+    )
 
 
 def activate(version_id: int, *, user: User | None = None, reason: str = "") -> ModelVersion:

@@ -7,7 +7,7 @@ import random
 import pytest
 from django.conf import settings
 
-from sentiment.ml.artifacts import MODEL_FILE
+from sentiment.ml.artifacts import EVALUATION_FOLDER, MODEL_FILE
 from sentiment.ml.data import evaluation_mask
 from sentiment.models import ModelVersion, TrainingRun, Tweet
 from tests.conftest import retrain
@@ -104,7 +104,8 @@ def test_a_champion_whose_files_fail_their_checksum_is_compared_by_its_recorded_
     champion, isolated_model_dir
 ):
     """Not "no serving model to compare: passed": its held-out metrics were recorded."""
-    model = isolated_model_dir / champion.directory / MODEL_FILE
+    # The gate reads the model the champion was evaluated as (kept beside the refitted one).
+    model = isolated_model_dir / champion.directory / EVALUATION_FOLDER / MODEL_FILE
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0xFF
     model.write_bytes(bytes(data))
