@@ -65,16 +65,20 @@ class _ClosingTimed:
 
     def close(self) -> None:
         if hasattr(self.iterable, "close"):
-            _timed("response close", self.iterable.close)()
+            started = time.perf_counter()
+            try:
+                self.iterable.close()
+            finally:
+                _totals["response close"] += time.perf_counter() - started
 
 
 util.close_graceful = _timed("connection close", util.close_graceful)
-_handle_request = sync.SyncWorker.handle_request
+_handle_request = _timed("request", sync.SyncWorker.handle_request)
 
 
 def _counted_request(self: Any, *args: Any) -> Any:
     _count[0] += 1
-    return _timed("request", _handle_request)(self, *args)
+    return _handle_request(self, *args)
 
 
 sync.SyncWorker.handle_request = _counted_request
@@ -90,9 +94,13 @@ def post_worker_init(worker: Any) -> None:
     worker.log.access = _timed("access log", worker.log.access)
 
 
+_base_post_request = getattr(_base, "post_request", None)
+_post_request = _timed("post_request", _base_post_request) if _base_post_request else None
+
+
 def post_request(worker: Any, req: Any, environ: dict, resp: Any) -> None:
-    if _base is not None and hasattr(_base, "post_request"):
-        _timed("post_request", _base.post_request)(worker, req, environ, resp)
+    if _post_request is not None:
+        _post_request(worker, req, environ, resp)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

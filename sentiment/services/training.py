@@ -184,27 +184,22 @@ def _train(
         report("Dry run: nothing was saved or activated.")
         return RetrainResult("dry-run", decision.message, metrics, champion_metrics)
 
-    served, served_counts = fit, dict(Counter(train_labels))
+    # Without a refit the evaluated model is also the served one.
+    served, evaluated, predictor = fit, None, challenger
+    served_counts = dict(Counter(train_labels))
     if eval_texts and len(data.texts) <= settings.SENTIMENT_REFIT_MAX_TWEETS:
         progress.stage("refit", f"all {len(data.texts):,} annotated tweets")
-        served = fit_model(data.texts, data.labels, progress=progress.note)
+        served, evaluated = fit_model(data.texts, data.labels, progress=progress.note), fit
+        predictor = Predictor(served.vectorizer, served.classifier)
         served_counts = dict(counts)
         report(
             f"Refitted on all {len(data.texts):,} annotated tweets, held-out ones included, in "
             f"{served.seconds:.1f}s (C={served.C:g}): the version serves this model; the "
             "evaluation above is of the same recipe without the held-out tweets"
         )
-    predictor = challenger if served is fit else Predictor(served.vectorizer, served.classifier)
 
     progress.stage("saving")
-    version = _save(
-        served,
-        fit if served is not fit else None,
-        metrics,
-        served_counts,
-        dict(Counter(eval_labels)),
-        decision,
-    )
+    version = _save(served, evaluated, metrics, served_counts, dict(Counter(eval_labels)), decision)
     drift.record_reference(version, challenger, eval_texts)
     report(f"Saved version {version.pk} in {versions.version_path(version)}")
     if decision.passed:
