@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import cast
 
 import numpy as np
@@ -29,6 +29,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
+from . import pacing
 from .lexicon import LexiconFeatures
 from .normalize import NEG_SUFFIX, Tokens, tokenize
 from .parallel_fit import fit_word_tfidf
@@ -288,11 +289,33 @@ def pack_vocabulary(vocabulary: dict[str, int]) -> str | None:
 
 
 def unpack_vocabulary(packed: str, size: int) -> dict[str, int]:
-    """The dictionary `pack_vocabulary` packed; `size` tells an empty one from one empty term."""
-    terms = packed.split(_TERM_SEPARATOR) if size else []
-    if len(terms) != size:
-        raise ValueError(f"a packed vocabulary of {size} terms holds {len(terms)}")
-    return dict(zip(terms, range(size), strict=True))
+    """The dictionary `pack_vocabulary` packed; `size` tells an empty one from one empty term.
+    Built in one pass, or in steps with pauses inside `pacing.paced()` (a server's reload)."""
+    vocabulary: dict[str, int] = {}
+    column = 0
+    if size:
+        paced = pacing.is_paced()
+        chars = max(1, len(packed) * pacing.STEP // size) if paced else len(packed)
+        for terms in _term_slices(packed, chars):
+            if column:
+                pacing.pause()
+            vocabulary.update(zip(terms, range(column, column + len(terms)), strict=True))
+            column += len(terms)
+    if column != size or len(vocabulary) != size:
+        raise ValueError(f"a packed vocabulary of {size} terms holds {column}")
+    return vocabulary
+
+
+def _term_slices(packed: str, chars: int) -> Iterator[list[str]]:
+    """The separated terms of `packed`, as lists of about `chars` characters' worth."""
+    start = 0
+    while True:
+        end = packed.find(_TERM_SEPARATOR, start + chars)
+        if end < 0:
+            yield packed[start:].split(_TERM_SEPARATOR)
+            return
+        yield packed[start:end].split(_TERM_SEPARATOR)
+        start = end + 1
 
 
 def _pack(attributes: dict, names: Sequence[str]) -> dict[str, tuple[str, int]]:

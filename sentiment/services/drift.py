@@ -29,6 +29,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from sentiment.ml import pacing
 from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.predictor import Predictor
 from sentiment.models import DriftReference, DriftWindow, ModelVersion
@@ -200,8 +202,14 @@ def _word_mask(predictor: Predictor) -> np.ndarray:
     if word is not None and hasattr(vectorizer, "n_features_out_"):
         # The product's vectorizer: word n-grams come first, named by their terms. Read off
         # its vocabulary rather than every feature's name (a third of a hot reload's work).
+        # In steps under pacing.paced(): this runs in a server's reload thread.
+        items = iter(word.vocabulary_.items())
+        columns: list[int] = []
+        for part in pacing.steps(len(word.vocabulary_)):
+            chunk = islice(items, part.stop - part.start)
+            columns += [j for term, j in chunk if _is_word(term)]
         mask = np.zeros(vectorizer.n_features_out_, bool)
-        mask[[j for term, j in word.vocabulary_.items() if _is_word(term)]] = True
+        mask[columns] = True
         return mask
     names = predictor.feature_names()
     return np.fromiter((_is_word(n) for n in names.tolist()), bool, len(names))

@@ -14,6 +14,7 @@ model keeps serving; with no good model at all, `get()` raises ModelUnavailable.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ import sklearn
 from django.conf import settings
 from django.db import DatabaseError
 
+from sentiment.ml import pacing
 from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion
@@ -63,7 +65,7 @@ class ModelRegistry:
             self.refresh()
             serving = self._serving
         if interval > 0 and not self._poller.running:
-            self._poller.start(every, interval, self.refresh, "model check")
+            self._poller.start(every, interval, self._poll, "model check")
         if serving is None:
             raise ModelUnavailable(self._problem)
         return serving
@@ -76,9 +78,7 @@ class ModelRegistry:
         """Load the active model now, e.g. in a server's post-fork hook."""
         self.refresh()
         if settings.SENTIMENT_RELOAD_SECONDS > 0:
-            self._poller.start(
-                every, settings.SENTIMENT_RELOAD_SECONDS, self.refresh, "model check"
-            )
+            self._poller.start(every, settings.SENTIMENT_RELOAD_SECONDS, self._poll, "model check")
 
     def reset(self) -> None:
         """Forget the serving model (tests, and after the model folder is replaced)."""
@@ -87,8 +87,12 @@ class ModelRegistry:
             self._problem = NO_MODEL
             self._refused.clear()
 
-    def refresh(self) -> None:
-        """Look up the active version and load it if it is not the one serving."""
+    def _poll(self) -> None:
+        self.refresh(background=True)
+
+    def refresh(self, *, background: bool = False) -> None:
+        """Look up the active version and load it if it is not the one serving; `background`:
+        called beside requests, which a new model's loading must not hold up (pacing)."""
         try:
             active = (
                 ModelVersion.objects.filter(is_active=True)
@@ -114,13 +118,20 @@ class ModelRegistry:
         with self._load_lock:
             if self._serving is not None and self._serving.version == version:
                 return
-            self._load(active)
+            self._load(active, paced=background and self._serving is not None)
 
-    def _load(self, active: ModelVersion) -> None:
+    def _load(self, active: ModelVersion, *, paced: bool) -> None:
         version, sk_version = active.pk, active.sklearn_version
         started = time.perf_counter()
+        # A hot reload shares the process with requests: its long steps are paced (see
+        # sentiment/ml/pacing.py). A first load, or one on a request's thread, is not.
+        pace = pacing.paced() if paced else contextlib.nullcontext()
         try:
-            predictor = versions.load_predictor(active)
+            with pace:
+                predictor = versions.load_predictor(active)
+                # What the first request would otherwise compute (drift's word columns: a
+                # pass over the vocabulary) is done here, before the model serves.
+                drift.word_columns(predictor)
         except ArtifactError as exc:
             self._refused[version] = time.monotonic()
             log.error("refusing model version %s: %s", version, exc)
@@ -138,9 +149,6 @@ class ModelRegistry:
                 sk_version,
                 sklearn.__version__,
             )
-        # What the first request would otherwise compute (drift's word columns: a pass over
-        # every feature name) is done here, in the reload thread, before the model serves.
-        drift.word_columns(predictor)
         self._refused.pop(version, None)
         previous = self._serving.version if self._serving else None
         self._serving = ServingModel(version, predictor, sk_version)

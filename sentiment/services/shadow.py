@@ -29,6 +29,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 from prometheus_client import Counter
 
+from sentiment.ml import pacing
 from sentiment.ml.artifacts import ArtifactError
 from sentiment.ml.predictor import Predictor
 from sentiment.models import ModelVersion, ShadowRun
@@ -232,7 +233,8 @@ class ShadowScorer:
                 now = time.monotonic()
                 if now >= next_check:
                     close_old_connections()
-                    self.refresh()
+                    with pacing.paced():  # a model loaded beside requests (ml/pacing.py)
+                        self.refresh()
                     self.flush()
                     next_check = now + interval
                 try:

@@ -94,3 +94,36 @@ def test_every_server_switches_within_5_seconds_without_a_failed_request(
         after = [a for a in mine if a.received > activated_at + SWITCH_LIMIT]
         assert after
         assert {a.body_version for a in after} == {new.pk}
+
+
+def test_a_reload_beside_requests_is_paced_and_other_loads_are_not(
+    db, trained_artifacts, isolated_model_dir, monkeypatch
+):
+    # The reload thread's loading is cut into steps with pauses (sentiment/ml/pacing.py), so
+    # that requests keep their latency; a load with nothing to share the process with is not.
+    from sentiment.ml import pacing
+    from sentiment.services.registry import registry
+
+    pauses: list[str] = []
+    monkeypatch.setattr(pacing, "STEP", 64)  # the demo model's vocabulary in many steps
+    monkeypatch.setattr(pacing, "_sleep", lambda: pauses.append("pause"))
+    texts = ["what a great day", "je déteste ce train", "meh"]
+
+    first = install_version(trained_artifacts, isolated_model_dir)
+    registry.refresh(background=True)  # a worker's first load: no request is waiting
+    assert registry.peek().version == first.pk
+    assert pauses == []
+    expected = registry.peek().predictor.predict_proba(texts)
+
+    second = install_version(trained_artifacts, isolated_model_dir)
+    registry.refresh()  # on a request's own thread (SENTIMENT_RELOAD_SECONDS = 0)
+    assert registry.peek().version == second.pk
+    assert pauses == []
+
+    third = install_version(trained_artifacts, isolated_model_dir)
+    registry._poll()  # what the reload thread runs every SENTIMENT_RELOAD_SECONDS
+    serving = registry.peek()
+    assert serving.version == third.pk
+    vocabulary = serving.predictor.vectorizer.word_.vocabulary_
+    assert len(pauses) >= len(vocabulary) // 64  # the unpacking, then drift's word columns
+    assert (serving.predictor.predict_proba(texts) == expected).all()

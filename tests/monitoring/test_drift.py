@@ -9,6 +9,7 @@ import random
 import pytest
 from django.urls import reverse
 
+from sentiment.ml import pacing
 from sentiment.ml.data import evaluation_mask, text_hash
 from sentiment.ml.predictor import Predictor
 from sentiment.services import drift, registry
@@ -106,7 +107,7 @@ def test_a_stream_like_the_training_data_raises_nothing(client, admin_client, se
     assert "No drift:" in page
 
 
-def test_word_columns_are_the_single_word_features(trained_artifacts):
+def test_word_columns_are_the_single_word_features(trained_artifacts, monkeypatch):
     # Read off the word vocabulary for the product's vectorizer; the same as by feature names.
     from sentiment.ml.artifacts import load_artifacts
 
@@ -118,7 +119,13 @@ def test_word_columns_are_the_single_word_features(trained_artifacts):
     expected = [" " not in n and not n.startswith(("char:", "lex:")) for n in names]
 
     mask = drift.word_columns(predictor)
+    pauses: list[None] = []
+    monkeypatch.setattr(pacing, "STEP", 64)  # the demo model's vocabulary in many steps
+    with pacing.paced(lambda: pauses.append(None)):  # as a hot reload computes it
+        in_steps = drift._word_mask(predictor)
 
     assert mask.tolist() == expected
+    assert in_steps.tolist() == expected
+    assert len(pauses) == (len(vectorizer.word_.vocabulary_) - 1) // 64 > 10
     assert 0 < mask.sum() < len(names)
     assert any(n.startswith("char:") for n in names)  # the demo model has character n-grams
