@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -22,3 +23,9 @@ def sandbox_env(work: Path, **extra: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         **extra,
     }
+
+
+def ml_code_fingerprint() -> str:
+    """A digest of the ML code: a model pickled by other code may not load, or may differ."""
+    code = b"".join(p.read_bytes() for p in sorted((ROOT / "sentiment" / "ml").glob("*.py")))
+    return hashlib.sha256(code).hexdigest()

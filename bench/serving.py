@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import hashlib
 import json
 import os
 import random
@@ -40,7 +39,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchenv import sandbox_env
+from benchenv import ml_code_fingerprint, sandbox_env
 from docsection import replace_section
 
 # One thread per numerical library: each server gets one core, and so does the in-process limit.
@@ -96,8 +95,7 @@ def prepare_model(data_dir: Path) -> tuple[Path, list[str], str]:
         else f"the demo set ({data_dir} not found, so not Sentiment140)"
     )
     # Retrain when the data or the ML code changed: an old pickle may not load with new code.
-    code = b"".join(p.read_bytes() for p in sorted((ROOT / "sentiment" / "ml").glob("*.py")))
-    fingerprint = f"{source}\n{hashlib.sha256(code).hexdigest()}"
+    fingerprint = f"{source}\n{ml_code_fingerprint()}"
     marker = WORK / "trained-on.txt"
     if not marker.is_file() or marker.read_text() != fingerprint:
         shutil.rmtree(WORK, ignore_errors=True)

@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchenv import ml_code_fingerprint  # noqa: E402
 from docsection import replace_section  # noqa: E402
 from scale import SOURCES, distinct_rows, variants  # noqa: E402
 
@@ -52,8 +53,9 @@ def model_ref(rows: list[tuple[str, str]]):
     from sentiment.ml.train import fit_model
     from sentiment.spark.score import ModelRef
 
-    manifest = WORK / "model.json"
-    if manifest.is_file():
+    manifest, marker = WORK / "model.json", WORK / "model-code.txt"
+    # Reused only if pickled by the same ML code (a change to the pickling may not load).
+    if manifest.is_file() and marker.is_file() and marker.read_text() == ml_code_fingerprint():
         return ModelRef.from_manifest(json.loads(manifest.read_text()))
     chosen = list(variants(rows, TRAIN_SIZE))
     print(f"training the benchmark's model on {TRAIN_SIZE:,} tweets", flush=True)
@@ -62,6 +64,7 @@ def model_ref(rows: list[tuple[str, str]]):
     checksums = save_artifacts(directory, fit.vectorizer, fit.classifier, {})
     model = ModelRef(1, str(directory), checksums.model_sha256, checksums.vectorizer_sha256)
     manifest.write_text(json.dumps(model.manifest()))
+    marker.write_text(ml_code_fingerprint())
     return model
 
 
