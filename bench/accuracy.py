@@ -513,6 +513,7 @@ TRANSFER_LEVERS: dict[str, tuple] = {
     "C x 4": (lambda texts, y: 4 * regularisation(len(texts)), {}),
     "C / 4": (lambda texts, y: regularisation(len(texts)) / 4, {}),
     "without the lexicon prior": (None, {"lexicon_scale": 0}),
+    "without AFINN's half of the lexicon prior": (None, {"afinn": False}),
     "character n-grams at every size": (None, {"char_ngrams": (2, 5), "char_min_df": 2}),
     "retrain's training split only (the held-out 20% left out)": (
         None,

@@ -8,7 +8,7 @@
 * the lexicon prior features of ``lexicon.LexiconFeatures``.
 
 Feature names stay readable for explanations: ``"good"``, ``"not good"``, ``"like_NEG"``,
-``"😂"``, ``"char: goo"``, ``"lex:compound"``.
+``"😂"``, ``"char: goo"``, ``"lex:compound"``, ``"afinn:compound"``.
 
 On large inputs the word features are fitted on every core (``parallel_fit``), with exactly
 the result of ``TfidfVectorizer.fit_transform``.
@@ -346,8 +346,11 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
 
     ``min_df`` and ``max_features`` bound the word vocabulary, ``char_*`` the character one
     (``char_ngrams=None`` disables character n-grams); ``lexicon_scale=0`` disables the
-    lexicon prior; ``n_jobs`` processes fit large inputs.
+    lexicon prior and ``afinn=False`` its AFINN half; ``n_jobs`` processes fit large inputs.
     """
+
+    # Vectorizers saved before AFINN joined the lexicon prior were fitted without it.
+    afinn = False
 
     def __init__(
         self,
@@ -360,6 +363,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         char_min_df: int = 3,
         char_max_features: int | None = None,
         lexicon_scale: float = 1.0,
+        afinn: bool = True,
         negation: bool = True,
         accents: bool = True,
         flags: bool = True,
@@ -373,6 +377,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         self.char_min_df = char_min_df
         self.char_max_features = char_max_features
         self.lexicon_scale = lexicon_scale
+        self.afinn = afinn
         self.negation = negation
         self.accents = accents
         self.flags = flags
@@ -406,6 +411,9 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         )
         return [doc for chunk in chunks for doc in chunk]
 
+    def _lexicon(self) -> LexiconFeatures:
+        return LexiconFeatures(scale=self.lexicon_scale, afinn=self.afinn)
+
     def fit(self, texts: Sequence[str], y: object = None) -> TweetVectorizer:
         self.fit_transform(texts)
         return self
@@ -437,7 +445,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
             parts.append(self.char_.fit_transform(cast("list[Tokens]", docs)))
         self.lexicon_ = None
         if self.lexicon_scale:
-            self.lexicon_ = LexiconFeatures(scale=self.lexicon_scale).fit(docs or [])
+            self.lexicon_ = self._lexicon().fit(docs or [])
             if lexicon is None:
                 lexicon = self.lexicon_.transform(cast("list[Tokens]", docs))
             parts.append(sp.csr_matrix(lexicon))
@@ -458,9 +466,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
             tokenize=functools.partial(
                 _tokenize_chunk, negation=self.negation, accents=self.accents
             ),
-            lexicon_rows=(
-                LexiconFeatures(scale=self.lexicon_scale).transform if self.lexicon_scale else None
-            ),
+            lexicon_rows=self._lexicon().transform if self.lexicon_scale else None,
             keep_docs=bool(self.char_ngrams),
             n_jobs=self.n_jobs,
         )

@@ -11,9 +11,15 @@ place, without importing the packages' code (no network, no side effects):
   used: install the package with ``--no-deps`` (its code needs unidecode and fuzzywuzzy,
   both GPL, which the model never imports).
 
-All of them merge into one table (word or emoticon -> score on VADER's -4..+4 scale), so
-the weights the model learns for "lexicon says positive" carry over from words seen in
-training to emoticons, emoji and French words that never occurred in the training set.
+* ``afinn`` (word lists under the ODbL 1.0; the package's code, GPL, is never imported):
+  ``AFINN-en-165.txt`` - 3,300 English words rated -5..+5 by Finn Aarup Nielsen, many of
+  them from Twitter (``AFINN-emoticon-8.txt`` adds emoticons).
+
+VADER's tables merge into one (word or emoticon -> score on VADER's -4..+4 scale), so the
+weights the model learns for "lexicon says positive" carry over from words seen in training
+to emoticons, emoji and French words that never occurred in the training set. AFINN gives a
+second, independent opinion in features of its own (``afinn:*``): where the two lexicons
+disagree or only one knows a word, the classifier learns how much to trust each.
 """
 
 from __future__ import annotations
@@ -59,17 +65,10 @@ _EMOJI_OVERRIDES = {
 _WORD_RE = re.compile(r"[a-z]+")
 _DOUBLE_RE = re.compile(r"([^\W\d_])\1")
 
-FEATURE_NAMES = (
-    "lex:pos",
-    "lex:neg",
-    "lex:n_pos",
-    "lex:n_neg",
-    "lex:max",
-    "lex:min",
-    "lex:last",
-    "lex:compound",
-    "lex:negated",
-)
+_ROW_NAMES = ("pos", "neg", "n_pos", "n_neg", "max", "min", "last", "compound", "negated")
+# The features of one table (``lexicon_row``), and those of LexiconFeatures with AFINN.
+FEATURE_NAMES = tuple(f"lex:{name}" for name in _ROW_NAMES)
+AFINN_FEATURE_NAMES = tuple(f"afinn:{name}" for name in _ROW_NAMES)
 
 
 def _package_dir(package: str) -> Path:
@@ -138,6 +137,23 @@ def combined_lexicon() -> dict[str, float]:
     return table
 
 
+@functools.cache
+def afinn_lexicon() -> dict[str, float]:
+    """AFINN's English words and emoticons -> rating, rescaled from -5..+5 to -4..+4.
+
+    Its multi-word entries ("not good", "cool stuff") are left out: the features look at
+    one token at a time, and negation is marked on the tokens already.
+    """
+    table: dict[str, float] = {}
+    folder = _package_dir("afinn") / "data"
+    for name in ("AFINN-emoticon-8.txt", "AFINN-en-165.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            word, _, score = line.rpartition("\t")
+            if word and " " not in word:
+                table[word.lower()] = float(score) * 0.8  # tokens are lower case
+    return table
+
+
 def lexicon_scores(tokens: Tokens, table: dict[str, float]) -> list[tuple[float, bool]]:
     """Scores of the tokens found in the lexicon, with negation applied, and a negated flag."""
     hits = []
@@ -178,14 +194,19 @@ def lexicon_row(tokens: Tokens, table: dict[str, float]) -> list[float]:
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """Lexicon prior features of tokenised tweets (dense, ``len(FEATURE_NAMES)`` columns).
+    """Lexicon prior features of tokenised tweets (dense): ``FEATURE_NAMES`` from VADER's
+    merged table, then, with ``afinn``, ``AFINN_FEATURE_NAMES`` from AFINN's.
 
     ``scale`` multiplies every feature: it sets how strongly the L2 penalty of the
     classifier holds the prior back relative to the TF-IDF features.
     """
 
-    def __init__(self, scale: float = 1.0) -> None:
+    # Models saved before AFINN joined have no such attribute: they were fitted without it.
+    afinn = False
+
+    def __init__(self, scale: float = 1.0, afinn: bool = True) -> None:
         self.scale = scale
+        self.afinn = afinn
 
     def fit(self, docs: Iterable[Tokens], y: object = None) -> LexiconFeatures:
         self.n_features_in_ = 1
@@ -193,8 +214,14 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, docs: Iterable[Tokens]) -> np.ndarray:
         table = combined_lexicon()
-        rows = np.array([lexicon_row(doc, table) for doc in docs], dtype=np.float32)
-        return rows.reshape(-1, len(FEATURE_NAMES)) * np.float32(self.scale)
+        if self.afinn:
+            afinn = afinn_lexicon()
+            rows = [lexicon_row(doc, table) + lexicon_row(doc, afinn) for doc in docs]
+        else:
+            rows = [lexicon_row(doc, table) for doc in docs]
+        matrix = np.array(rows, dtype=np.float32).reshape(-1, len(self.get_feature_names_out()))
+        return matrix * np.float32(self.scale)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.array(FEATURE_NAMES, dtype=object)
+        names = FEATURE_NAMES + AFINN_FEATURE_NAMES if self.afinn else FEATURE_NAMES
+        return np.array(names, dtype=object)

@@ -216,7 +216,7 @@ def _word_mask(predictor: Predictor) -> np.ndarray:
 
 
 def _is_word(name: str) -> bool:
-    return " " not in name and not name.startswith(("char:", "lex:"))
+    return " " not in name and not name.startswith(("char:", "lex:", "afinn:"))
 
 
 def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> tuple[int, int]:

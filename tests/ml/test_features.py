@@ -10,7 +10,14 @@ from sentiment.ml.features import (
     unpack_vocabulary,
     word_grams,
 )
-from sentiment.ml.lexicon import FEATURE_NAMES, combined_lexicon, lexicon_row
+from sentiment.ml.lexicon import (
+    AFINN_FEATURE_NAMES,
+    FEATURE_NAMES,
+    LexiconFeatures,
+    afinn_lexicon,
+    combined_lexicon,
+    lexicon_row,
+)
 from sentiment.ml.normalize import tokenize
 
 TEXTS = [
@@ -41,7 +48,8 @@ def test_names_are_readable_and_match_columns(fitted) -> None:
     for expected in ("love", "like_NEG", "😍", "aime_NEG", "@USER", "URL", "lex:compound"):
         assert expected in names
     assert any(n.startswith("char:") for n in names)
-    assert list(names[-len(FEATURE_NAMES) :]) == list(FEATURE_NAMES)
+    lexicon_names = [*FEATURE_NAMES, *AFINN_FEATURE_NAMES]
+    assert list(names[-len(lexicon_names) :]) == lexicon_names
 
 
 def test_transform_is_deterministic_and_float32(fitted) -> None:
@@ -126,6 +134,27 @@ def test_lexicon_prior_signs() -> None:
     assert lexicon_row(tokenize("not great"), table)[compound] < 0
     assert lexicon_row(tokenize("quelle journée horrible 😭"), table)[compound] < 0
     assert lexicon_row(tokenize("the table"), table) == [0.0] * len(FEATURE_NAMES)
+
+
+def test_afinn_gives_a_second_opinion_of_its_own() -> None:
+    table = afinn_lexicon()
+    assert table["good"] > 0 > table["bad"]
+    assert ":)" in table
+    assert "not good" not in table  # one token at a time
+    lexicon = LexiconFeatures()
+    names = list(lexicon.get_feature_names_out())
+    assert names == [*FEATURE_NAMES, *AFINN_FEATURE_NAMES]
+    row = lexicon.transform([tokenize("lucrative")])[0]  # a word only AFINN rates
+    assert row[names.index("afinn:compound")] > 0
+    assert row[names.index("lex:compound")] == 0
+    assert lexicon.transform([tokenize("not good")])[0][names.index("afinn:compound")] < 0
+
+
+def test_a_lexicon_prior_saved_before_afinn_keeps_its_columns() -> None:
+    old = LexiconFeatures()
+    del old.__dict__["afinn"]  # as unpickled from a model that predates the parameter
+    assert old.transform([tokenize("good")]).shape == (1, len(FEATURE_NAMES))
+    assert list(old.get_feature_names_out()) == list(FEATURE_NAMES)
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def test_word_columns_are_the_single_word_features(trained_artifacts, monkeypatc
     )
     predictor = Predictor(vectorizer, classifier)
     names = predictor.feature_names()
-    expected = [" " not in n and not n.startswith(("char:", "lex:")) for n in names]
+    expected = [" " not in n and not n.startswith(("char:", "lex:", "afinn:")) for n in names]
 
     mask = drift.word_columns(predictor)
     pauses: list[None] = []
