@@ -173,7 +173,42 @@ def lexicon_scores(tokens: Tokens, table: dict[str, float]) -> list[tuple[float,
 
 def lexicon_row(tokens: Tokens, table: dict[str, float]) -> list[float]:
     """The lexicon prior features of one tweet, each roughly within -1..+1 (FEATURE_NAMES)."""
-    hits = lexicon_scores(tokens, table)
+    return _row(lexicon_scores(tokens, table))
+
+
+@functools.cache
+def _paired_lexicon() -> dict[str, tuple[float | None, float | None]]:
+    vader, afinn = combined_lexicon(), afinn_lexicon()
+    return {word: (vader.get(word), afinn.get(word)) for word in vader.keys() | afinn.keys()}
+
+
+def _paired_scores(tokens: Tokens) -> tuple[list[tuple[float, bool]], list[tuple[float, bool]]]:
+    """``lexicon_scores`` against VADER's merged table and against AFINN's, in one pass over
+    the tokens (the scoring path pays for each pass)."""
+    table = _paired_lexicon()
+    hits: tuple[list[tuple[float, bool]], list[tuple[float, bool]]] = ([], [])
+    elongated = ELONG in tokens.flags
+    for word in tokens.words:
+        negated = word.endswith(NEG_SUFFIX)
+        if negated:
+            word = word[: -len(NEG_SUFFIX)]
+        pair = table.get(word)
+        if elongated and len(word) > 3 and (pair is None or None in pair):
+            # As lexicon_scores does, table by table: the cut word where the word is unknown.
+            cut = table.get(_DOUBLE_RE.sub(r"\1", word))
+            if cut is not None and pair is None:
+                pair = cut
+            elif cut is not None and pair is not None:
+                vader, afinn = pair
+                pair = (cut[0] if vader is None else vader, cut[1] if afinn is None else afinn)
+        if pair is not None:
+            for found, score in zip(hits, pair, strict=True):
+                if score is not None:
+                    found.append((score * NEGATION_FLIP if negated else score, negated))
+    return hits
+
+
+def _row(hits: list[tuple[float, bool]]) -> list[float]:
     if not hits:
         return [0.0] * len(FEATURE_NAMES)
     values = [s for s, _ in hits]
@@ -213,11 +248,10 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, docs: Iterable[Tokens]) -> np.ndarray:
-        table = combined_lexicon()
         if self.afinn:
-            afinn = afinn_lexicon()
-            rows = [lexicon_row(doc, table) + lexicon_row(doc, afinn) for doc in docs]
+            rows = [_row(vader) + _row(afinn) for vader, afinn in map(_paired_scores, docs)]
         else:
+            table = combined_lexicon()
             rows = [lexicon_row(doc, table) for doc in docs]
         matrix = np.array(rows, dtype=np.float32).reshape(-1, len(self.get_feature_names_out()))
         return matrix * np.float32(self.scale)

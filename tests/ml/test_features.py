@@ -164,3 +164,21 @@ def test_a_lexicon_prior_saved_before_afinn_keeps_its_columns() -> None:
 def test_character_ngrams_up_to_60k_tweets(n_samples: int, has_chars: bool) -> None:
     """A French + English set of ~40k tweets keeps them: they pay for the minority language."""
     assert bool(build_vectorizer(n_samples).char_ngrams) is has_chars
+
+
+def test_the_lexicon_prior_in_one_pass_equals_one_table_at_a_time() -> None:
+    # The scoring path looks both tables up in one pass over the tokens; the features are
+    # those of lexicon_row, table by table (elongated words and negation included).
+    texts = [
+        "I loooove this, not baaad at all :) 😍",
+        "gooood morning but sooo tired 😩 #fail",
+        "je n'aime pas du tout ce trucccc, nul",
+        "the table is brown",
+        "",
+        "🤔 coool stuff!!! yummmy",
+    ]
+    docs = [tokenize(t) for t in texts]
+    expected = [
+        lexicon_row(doc, combined_lexicon()) + lexicon_row(doc, afinn_lexicon()) for doc in docs
+    ]
+    assert LexiconFeatures().transform(docs).tolist() == np.array(expected, np.float32).tolist()
