@@ -211,20 +211,29 @@ def _paired_scores(tokens: Tokens) -> tuple[list[tuple[float, bool]], list[tuple
 def _row(hits: list[tuple[float, bool]]) -> list[float]:
     if not hits:
         return [0.0] * len(FEATURE_NAMES)
-    values = [s for s, _ in hits]
-    pos = sum(s for s in values if s > 0)
-    neg = -sum(s for s in values if s < 0)
+    # One loop, not a pass per feature: the scoring path computes two rows per tweet.
+    pos = neg = 0.0
+    n_pos = n_neg = n_negated = 0
+    for score, negated in hits:
+        if score > 0:
+            pos += score
+            n_pos += 1
+        elif score < 0:
+            neg -= score
+            n_neg += 1
+        n_negated += negated
+    values = [score for score, _ in hits]
     total = pos - neg
     return [
         math.log1p(pos / 4.0),
         math.log1p(neg / 4.0),
-        math.log1p(sum(1 for s in values if s > 0)),
-        math.log1p(sum(1 for s in values if s < 0)),
+        math.log1p(n_pos),
+        math.log1p(n_neg),
         max(max(values), 0.0) / 4.0,
         min(min(values), 0.0) / 4.0,
         values[-1] / 4.0,
         total / math.sqrt(total * total + 15.0),  # VADER's "compound" squashing
-        math.log1p(sum(1 for _, negated in hits if negated)),
+        math.log1p(n_negated),
     ]
 
 
