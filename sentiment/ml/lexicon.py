@@ -12,7 +12,7 @@ place, without importing the packages' code (no network, no side effects):
   both GPL, which the model never imports).
 
 * ``afinn`` (word lists under the ODbL 1.0; the package's code, GPL, is never imported):
-  ``AFINN-en-165.txt`` - 3,300 English words rated -5..+5 by Finn Aarup Nielsen, many of
+  ``AFINN-en-165.txt`` - 3,300 English words rated -5..+5 by Finn Årup Nielsen, many of
   them from Twitter (``AFINN-emoticon-8.txt`` adds emoticons).
 
 VADER's tables merge into one (word or emoticon -> score on VADER's -4..+4 scale), so the
