@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,14 +28,22 @@ def test_retrain_runs_every_sunday_at_midnight_into_a_log():
 
 @pytest.fixture
 def crontab():
-    """The real crontab of this user, restored as it was after the test."""
+    """The real crontab of this user, restored as it was after the test.
+
+    A user has one crontab: test runs sharing a machine (CI runs the suite on SQLite and on
+    MariaDB at once) take turns at it, under an exclusive lock.
+    """
     require(shutil.which("crontab") is not None, "the `crontab` command (Debian package cron)")
-    saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
-    yield
-    if saved.returncode == 0:
-        subprocess.run(["crontab", "-"], input=saved.stdout, text=True, check=True)
-    else:
-        subprocess.run(["crontab", "-r"], capture_output=True)
+    with open(Path(tempfile.gettempdir()) / "socialmetrics-tests-crontab.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+        try:
+            yield
+        finally:
+            if saved.returncode == 0:
+                subprocess.run(["crontab", "-"], input=saved.stdout, text=True, check=True)
+            else:
+                subprocess.run(["crontab", "-r"], capture_output=True)
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
