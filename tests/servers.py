@@ -112,6 +112,27 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait()
 
 
+def wait_until_answering(
+    url: str, process: subprocess.Popen, log: Path, seconds: float = 60
+) -> None:
+    """Until `url` answers at all (any HTTP status): a server just started by a test, on a CI
+    machine that may be running two test suites at once."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(
+        f"the server did not answer in {seconds:g} s:\n{log.read_text(errors='replace')}"
+    )
+
+
 def _wait_ready(server: Server, workers: int, ready_status: int | None) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

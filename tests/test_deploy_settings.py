@@ -9,7 +9,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.conftest import ROOT
-from tests.servers import free_port, gunicorn
+from tests.servers import free_port, gunicorn, wait_until_answering
 
 PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -173,14 +172,7 @@ def test_the_admin_login_works_on_plain_http_in_the_demo(subprocess_env, admin_p
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_answering(base + "/api/health", server, tmp_path / "runserver.log")
         status, page = log_in(base, admin_password)
     finally:
         server.terminate()
