@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,22 +26,14 @@ def test_retrain_runs_every_sunday_at_midnight_into_a_log():
 
 @pytest.fixture
 def crontab():
-    """The real crontab of this user, restored as it was after the test.
-
-    A user has one crontab: test runs sharing a machine (CI runs the suite on SQLite and on
-    MariaDB at once) take turns at it, under an exclusive lock.
-    """
+    """The real crontab of this user, restored as it was after the test."""
     require(shutil.which("crontab") is not None, "the `crontab` command (Debian package cron)")
-    with open(Path(tempfile.gettempdir()) / "socialmetrics-tests-crontab.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
-        try:
-            yield
-        finally:
-            if saved.returncode == 0:
-                subprocess.run(["crontab", "-"], input=saved.stdout, text=True, check=True)
-            else:
-                subprocess.run(["crontab", "-r"], capture_output=True)
+    saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+    yield
+    if saved.returncode == 0:
+        subprocess.run(["crontab", "-"], input=saved.stdout, text=True, check=True)
+    else:
+        subprocess.run(["crontab", "-r"], capture_output=True)
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
