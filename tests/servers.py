@@ -115,8 +115,8 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:
 def wait_until_answering(
     url: str, process: subprocess.Popen, log: Path, seconds: float = 60
 ) -> None:
-    """Until `url` answers at all (any HTTP status): a server just started by a test, on a CI
-    machine that may be running two test suites at once."""
+    """Until `url` answers at all (any HTTP status): a server just started by a test, on a
+    machine that may be busy."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
