@@ -121,13 +121,9 @@ def wait_until_answering(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
+        if get(url, timeout=1)[0]:  # any status: 0 is nothing answering yet
             return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     raise RuntimeError(
         f"the server did not answer in {seconds:g} s:\n{log.read_text(errors='replace')}"
     )
