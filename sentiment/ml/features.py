@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 from typing import cast
 
 import numpy as np
@@ -133,16 +134,15 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         another language's common words), so their rows are kept between calls.
         """
         cache = self.__dict__.setdefault("_unseen_cache", {})
-        rows = []
-        for word in words:
-            row = cache.get(word)
-            if row is None:
-                found = map(self.vocabulary_.get, char_grams(word, self.ngram_range))
-                row = np.fromiter((i for i in found if i is not None), dtype=np.int32)
-                if len(cache) >= UNSEEN_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = row
-            rows.append(row)
+        rows = [cache.get(word) for word in words]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            fresh = self._gram_rows([words[i] for i in missing])
+            if len(cache) + len(missing) > UNSEEN_CACHE_SIZE:
+                cache.clear()
+            for i, row in zip(missing, fresh, strict=True):
+                rows[i] = row
+            cache.update((words[i], rows[i]) for i in missing[:UNSEEN_CACHE_SIZE])
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
@@ -152,6 +152,22 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         )
         matrix.sum_duplicates()
         return matrix
+
+    def _gram_rows(self, words: Sequence[str]) -> list[np.ndarray]:
+        """The vocabulary indices of each word's n-grams, looked up for all words at once:
+        one lookup pass and one array for the batch cost less than an array per word."""
+        grams: list[str] = []
+        ends = []
+        for word in words:
+            grams += char_grams(word, self.ngram_range)
+            ends.append(len(grams))
+        found = np.fromiter(
+            map(self.vocabulary_.get, grams, repeat(-1)), dtype=np.int32, count=len(grams)
+        )
+        known = found >= 0
+        # Each word's share of the known n-grams, in order: split points after filtering.
+        kept_before = np.concatenate([[0], np.cumsum(known)])
+        return np.split(found[known], kept_before[ends[:-1]])
 
     def __getstate__(self) -> dict:
         # The cache is a run-time speed-up, not part of the fitted model.

@@ -1,11 +1,15 @@
+import copy
 import pickle
+from collections import Counter
 
 import joblib
 import numpy as np
 import pytest
 
+from sentiment.ml import features
 from sentiment.ml.features import (
     build_vectorizer,
+    char_grams,
     pack_vocabulary,
     unpack_vocabulary,
     word_grams,
@@ -74,6 +78,36 @@ def test_features_are_transform_without_its_checks_bit_for_bit(n_samples: int) -
         assert fast.shape == checked.shape
         for part in ("data", "indices", "indptr"):
             assert np.array_equal(getattr(fast, part), getattr(checked, part)), part
+
+
+def naive_char_counts(char, docs) -> np.ndarray:
+    """Character n-gram counts of each tweet's lower-case words, one word at a time."""
+    counts = np.zeros((len(docs), len(char.vocabulary_)), dtype=np.float32)
+    for row, doc in enumerate(docs):
+        words = [w.removesuffix("_NEG") for w in doc.words]
+        grams = Counter(g for w in words if w.islower() for g in char_grams(w, char.ngram_range))
+        for gram, n in grams.items():
+            if gram in char.vocabulary_:
+                counts[row, char.vocabulary_[gram]] = n
+    return counts
+
+
+@pytest.mark.parametrize("cache_size", [features.UNSEEN_CACHE_SIZE, 3])
+def test_character_ngrams_of_unseen_words_count_each_ngram_of_each_word(
+    fitted, monkeypatch, cache_size: int
+) -> None:
+    # Words rare in training are counted through the cache of unseen words, cold, warm, and
+    # with a cache so small that it starts over within one call.
+    monkeypatch.setattr(features, "UNSEEN_CACHE_SIZE", cache_size)
+    char = copy.deepcopy(fitted[0].char_)
+    docs = [
+        tokenize(t)
+        for t in ("filmmmm adorable adorable", "phone zzz", "", "qwerty génialissime film", "x")
+    ]
+    for _ in range(2):
+        got = char._gram_counts(docs).toarray()
+        assert np.array_equal(got, naive_char_counts(char, docs))
+        assert len(char._unseen_cache) <= cache_size
 
 
 def test_pickle_round_trip(fitted, tmp_path) -> None:
