@@ -137,12 +137,14 @@ class CharNgrams(TransformerMixin, BaseEstimator):
         rows = [cache.get(word) for word in words]
         missing = [i for i, row in enumerate(rows) if row is None]
         if missing:
-            fresh = self._gram_rows([words[i] for i in missing])
-            if len(cache) + len(missing) > UNSEEN_CACHE_SIZE:
-                cache.clear()
+            new_words = [words[i] for i in missing]
+            fresh = self._gram_rows(new_words)
             for i, row in zip(missing, fresh, strict=True):
                 rows[i] = row
-            cache.update((words[i], rows[i]) for i in missing[:UNSEEN_CACHE_SIZE])
+            if len(cache) + len(missing) > UNSEEN_CACHE_SIZE:
+                cache.clear()
+            # A request with more new words than the cache holds keeps only the first ones.
+            cache.update(zip(new_words[:UNSEEN_CACHE_SIZE], fresh, strict=False))
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)

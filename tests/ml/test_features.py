@@ -22,7 +22,7 @@ from sentiment.ml.lexicon import (
     combined_lexicon,
     lexicon_row,
 )
-from sentiment.ml.normalize import tokenize
+from sentiment.ml.normalize import NEG_SUFFIX, tokenize
 
 TEXTS = [
     "I love this so much :)",
@@ -84,7 +84,7 @@ def naive_char_counts(char, docs) -> np.ndarray:
     """Character n-gram counts of each tweet's lower-case words, one word at a time."""
     counts = np.zeros((len(docs), len(char.vocabulary_)), dtype=np.float32)
     for row, doc in enumerate(docs):
-        words = [w.removesuffix("_NEG") for w in doc.words]
+        words = [w.removesuffix(NEG_SUFFIX) for w in doc.words]
         grams = Counter(g for w in words if w.islower() for g in char_grams(w, char.ngram_range))
         for gram, n in grams.items():
             if gram in char.vocabulary_:
