@@ -513,7 +513,8 @@ TRANSFER_LEVERS: dict[str, tuple] = {
     "C x 4": (lambda texts, y: 4 * regularisation(len(texts)), {}),
     "C / 4": (lambda texts, y: regularisation(len(texts)) / 4, {}),
     "without the lexicon prior": (None, {"lexicon_scale": 0}),
-    "without AFINN's half of the lexicon prior": (None, {"afinn": False}),
+    "without AFINN's part of the lexicon prior": (None, {"afinn": False}),
+    "without Hu and Liu's part of the lexicon prior": (None, {"huliu": False}),
     "character n-grams at every size": (None, {"char_ngrams": (2, 5), "char_min_df": 2}),
     "retrain's training split only (the held-out 20% left out)": (
         None,

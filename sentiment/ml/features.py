@@ -8,7 +8,7 @@
 * the lexicon prior features of ``lexicon.LexiconFeatures``.
 
 Feature names stay readable for explanations: ``"good"``, ``"not good"``, ``"like_NEG"``,
-``"😂"``, ``"char: goo"``, ``"lex:compound"``, ``"afinn:compound"``.
+``"😂"``, ``"char: goo"``, ``"lex:compound"``, ``"afinn:compound"``, ``"huliu:compound"``.
 
 On large inputs the word features are fitted on every core (``parallel_fit``), with exactly
 the result of ``TfidfVectorizer.fit_transform``.
@@ -364,11 +364,14 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
 
     ``min_df`` and ``max_features`` bound the word vocabulary, ``char_*`` the character one
     (``char_ngrams=None`` disables character n-grams); ``lexicon_scale=0`` disables the
-    lexicon prior and ``afinn=False`` its AFINN half; ``n_jobs`` processes fit large inputs.
+    lexicon prior, ``afinn=False`` its AFINN part and ``huliu=False`` its Hu and Liu part;
+    ``n_jobs`` processes fit large inputs.
     """
 
-    # Vectorizers saved before AFINN joined the lexicon prior were fitted without it.
+    # Vectorizers saved before AFINN, or Hu and Liu's words, joined the lexicon prior were
+    # fitted without them.
     afinn = False
+    huliu = False
 
     def __init__(
         self,
@@ -382,6 +385,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         char_max_features: int | None = None,
         lexicon_scale: float = 1.0,
         afinn: bool = True,
+        huliu: bool = True,
         negation: bool = True,
         accents: bool = True,
         flags: bool = True,
@@ -396,6 +400,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         self.char_max_features = char_max_features
         self.lexicon_scale = lexicon_scale
         self.afinn = afinn
+        self.huliu = huliu
         self.negation = negation
         self.accents = accents
         self.flags = flags
@@ -430,7 +435,7 @@ class TweetVectorizer(TransformerMixin, BaseEstimator):
         return [doc for chunk in chunks for doc in chunk]
 
     def _lexicon(self) -> LexiconFeatures:
-        return LexiconFeatures(scale=self.lexicon_scale, afinn=self.afinn)
+        return LexiconFeatures(scale=self.lexicon_scale, afinn=self.afinn, huliu=self.huliu)
 
     def fit(self, texts: Sequence[str], y: object = None) -> TweetVectorizer:
         self.fit_transform(texts)

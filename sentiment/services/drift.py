@@ -39,7 +39,7 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from sentiment.ml import pacing
+from sentiment.ml import lexicon, pacing
 from sentiment.ml.evaluate import LABEL_ORDER
 from sentiment.ml.predictor import Predictor
 from sentiment.models import DriftReference, DriftWindow, ModelVersion
@@ -216,7 +216,7 @@ def _word_mask(predictor: Predictor) -> np.ndarray:
 
 
 def _is_word(name: str) -> bool:
-    return " " not in name and not name.startswith(("char:", "lex:", "afinn:"))
+    return " " not in name and not name.startswith(("char:", *lexicon.FEATURE_PREFIXES))
 
 
 def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> tuple[int, int]:

@@ -1,4 +1,5 @@
 import copy
+import math
 import pickle
 from collections import Counter
 
@@ -17,9 +18,12 @@ from sentiment.ml.features import (
 from sentiment.ml.lexicon import (
     AFINN_FEATURE_NAMES,
     FEATURE_NAMES,
+    HULIU_FEATURE_NAMES,
     LexiconFeatures,
+    _rows,
     afinn_lexicon,
     combined_lexicon,
+    hu_liu_lexicon,
     lexicon_row,
 )
 from sentiment.ml.normalize import NEG_SUFFIX, tokenize
@@ -52,7 +56,7 @@ def test_names_are_readable_and_match_columns(fitted) -> None:
     for expected in ("love", "like_NEG", "😍", "aime_NEG", "@USER", "URL", "lex:compound"):
         assert expected in names
     assert any(n.startswith("char:") for n in names)
-    lexicon_names = [*FEATURE_NAMES, *AFINN_FEATURE_NAMES]
+    lexicon_names = [*FEATURE_NAMES, *AFINN_FEATURE_NAMES, *HULIU_FEATURE_NAMES]
     assert list(names[-len(lexicon_names) :]) == lexicon_names
 
 
@@ -177,18 +181,44 @@ def test_afinn_gives_a_second_opinion_of_its_own() -> None:
     assert "not good" not in table  # one token at a time
     lexicon = LexiconFeatures()
     names = list(lexicon.get_feature_names_out())
-    assert names == [*FEATURE_NAMES, *AFINN_FEATURE_NAMES]
+    assert names == [*FEATURE_NAMES, *AFINN_FEATURE_NAMES, *HULIU_FEATURE_NAMES]
     row = lexicon.transform([tokenize("lucrative")])[0]  # a word only AFINN rates
     assert row[names.index("afinn:compound")] > 0
     assert row[names.index("lex:compound")] == 0
     assert lexicon.transform([tokenize("not good")])[0][names.index("afinn:compound")] < 0
 
 
-def test_a_lexicon_prior_saved_before_afinn_keeps_its_columns() -> None:
+def test_hu_and_liu_give_a_third_opinion_of_their_own() -> None:
+    table = hu_liu_lexicon()
+    assert table["good"] > 0 > table["bad"]
+    assert len(table) > 6_700
+    assert "envious" not in table  # in both of its lists
+    assert not any(word.startswith(";") for word in table)  # the files' comment lines
+    lexicon = LexiconFeatures()
+    names = list(lexicon.get_feature_names_out())
+    row = lexicon.transform([tokenize("so unreliable")])[0]  # a word only Hu and Liu list
+    assert row[names.index("huliu:compound")] < 0
+    assert row[names.index("lex:compound")] == row[names.index("afinn:compound")] == 0
+    negated = lexicon.transform([tokenize("not unreliable")])[0]
+    assert negated[names.index("huliu:compound")] > 0
+    assert negated[names.index("huliu:negated")] > 0
+
+
+@pytest.mark.parametrize(
+    ("missing", "names"),
+    [
+        (("afinn", "huliu"), FEATURE_NAMES),  # saved before AFINN joined
+        (("huliu",), FEATURE_NAMES + AFINN_FEATURE_NAMES),  # saved before Hu and Liu joined
+    ],
+)
+def test_a_lexicon_prior_saved_before_a_table_joined_keeps_its_columns(
+    missing: tuple[str, ...], names: tuple[str, ...]
+) -> None:
     old = LexiconFeatures()
-    del old.__dict__["afinn"]  # as unpickled from a model that predates the parameter
-    assert old.transform([tokenize("good")]).shape == (1, len(FEATURE_NAMES))
-    assert list(old.get_feature_names_out()) == list(FEATURE_NAMES)
+    for attribute in missing:
+        del old.__dict__[attribute]  # as unpickled from a model that predates the parameter
+    assert old.transform([tokenize("good")]).shape == (1, len(names))
+    assert list(old.get_feature_names_out()) == list(names)
 
 
 @pytest.mark.parametrize(
@@ -200,8 +230,42 @@ def test_character_ngrams_up_to_60k_tweets(n_samples: int, has_chars: bool) -> N
     assert bool(build_vectorizer(n_samples).char_ngrams) is has_chars
 
 
+def _plain_row(hits: list[tuple[float, bool]]) -> list[float]:
+    # The features of one list of hits, spelled out one at a time.
+    values = [score for score, _ in hits] or [0.0]
+    pos = sum(score for score, _ in hits if score > 0)
+    neg = sum(-score for score, _ in hits if score < 0)
+    total = pos - neg
+    return [
+        math.log1p(pos / 4),
+        math.log1p(neg / 4),
+        math.log1p(sum(score > 0 for score, _ in hits)),
+        math.log1p(sum(score < 0 for score, _ in hits)),
+        max(*values, 0.0) / 4,
+        min(*values, 0.0) / 4,
+        values[-1] / 4,
+        total / math.sqrt(total * total + 15),
+        math.log1p(sum(negated for _, negated in hits)),
+    ]
+
+
+def test_the_lexicon_features_of_a_request_are_those_of_each_list_of_hits() -> None:
+    # The scoring path computes every tweet's and table's features in one numpy pass, from
+    # the hits of all the lists interleaved in token order.
+    rng = np.random.default_rng(0)
+    segments = rng.integers(0, 30, 200)  # lists 30..39 get no hit
+    scores = np.where(rng.random(200) < 0.1, 0.0, rng.uniform(-4, 4, 200))
+    negated = rng.random(200) < 0.3
+    lists: list[list[tuple[float, bool]]] = [[] for _ in range(40)]
+    for segment, score, flag in zip(segments, scores, negated, strict=True):
+        lists[segment].append((float(score), bool(flag)))
+    rows = _rows(segments, scores, negated, len(lists))
+    for row, hits in zip(rows, lists, strict=True):
+        np.testing.assert_allclose(row, _plain_row(hits), rtol=1e-12, atol=1e-15)
+
+
 def test_the_lexicon_prior_in_one_pass_equals_one_table_at_a_time() -> None:
-    # The scoring path looks both tables up in one pass over the tokens; the features are
+    # The scoring path looks every table up in one pass over the tokens; the features are
     # those of lexicon_row, table by table (elongated words and negation included).
     texts = [
         "I loooove this, not baaad at all :) 😍",
@@ -210,9 +274,9 @@ def test_the_lexicon_prior_in_one_pass_equals_one_table_at_a_time() -> None:
         "the table is brown",
         "",
         "🤔 coool stuff!!! yummmy",
+        "so unreliableee and not luckyyy",
     ]
     docs = [tokenize(t) for t in texts]
-    expected = [
-        lexicon_row(doc, combined_lexicon()) + lexicon_row(doc, afinn_lexicon()) for doc in docs
-    ]
-    assert LexiconFeatures().transform(docs).tolist() == np.array(expected, np.float32).tolist()
+    tables = (combined_lexicon(), afinn_lexicon(), hu_liu_lexicon())
+    expected = [[x for table in tables for x in lexicon_row(doc, table)] for doc in docs]
+    np.testing.assert_allclose(LexiconFeatures().transform(docs), np.float32(expected), rtol=1e-6)
