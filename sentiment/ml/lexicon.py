@@ -171,7 +171,7 @@ def hu_liu_lexicon() -> dict[str, float]:
     so that it is found in a zip of the package too (Spark's executors import one).
     """
     folder = importlib.resources.files(__package__) / "lexicons"
-    lists = {}
+    lists: dict[float, set[str]] = {}
     for sign, name in ((1.0, "positive-words.txt"), (-1.0, "negative-words.txt")):
         text = (folder / name).read_text(encoding="utf-8")
         lists[sign] = {w for w in text.splitlines() if w and not w.startswith(";")}
