@@ -215,8 +215,12 @@ def _word_mask(predictor: Predictor) -> np.ndarray:
     return np.fromiter((_is_word(n) for n in names.tolist()), bool, len(names))
 
 
+# Feature names that are not words: character n-grams and the lexicon prior.
+_NOT_WORD_PREFIXES = ("char:", *lexicon.FEATURE_PREFIXES)
+
+
 def _is_word(name: str) -> bool:
-    return " " not in name and not name.startswith(("char:", *lexicon.FEATURE_PREFIXES))
+    return " " not in name and not name.startswith(_NOT_WORD_PREFIXES)
 
 
 def token_counts(predictor: Predictor, texts: Sequence[str], features: Any) -> tuple[int, int]:
